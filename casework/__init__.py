@@ -1,0 +1,177 @@
+"""casework: case coordination for missing migrants. `create_app` is the application factory."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, redirect, render_template, request, url_for
+from flask_babel import Babel
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from casework import errors, web
+from casework.db import Database
+from casework.settings import ConfigurationError, Settings, ensure_secret_key, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+LANGUAGES = ("en", "es", "fr", "ar")
+RTL_LANGUAGES = {"ar"}
+
+csrf = CSRFProtect()
+babel = Babel()
+log = logging.getLogger("casework")
+
+
+def _select_locale() -> str:
+    return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def load_keyring(settings: Settings):
+    """Load the key file; outside production, generate it on first start and say so once."""
+    from casework.crypto import FileKeyProvider, KeyringError, generate_keyring_file
+
+    path = Path(settings.keyring_file)
+    if not path.exists() and settings.generate_secrets:
+        generate_keyring_file(path)
+        sys.stderr.write(f"casework: generated a new key file in {path}\n")
+    try:
+        return FileKeyProvider(path).load()
+    except KeyringError as exc:
+        raise ConfigurationError(str(exc)) from None
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> Flask:
+    """Build the application; refuses to start (ConfigurationError) on unsafe production set-up."""
+    from casework.crypto import BlindIndexer
+
+    settings = settings or load_settings()
+    settings = ensure_secret_key(settings)
+    keyring = load_keyring(settings)
+    if database is None:
+        database = Database(settings.database_url)
+    database.info.update(
+        keyring=keyring, indexer=BlindIndexer(keyring.index_key, settings.planned_rows)
+    )
+
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder="static",
+        instance_path=str(Path(settings.instance_path).resolve()),
+    )
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_content_length,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
+        SESSION_COOKIE_NAME="casework_session",
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(minutes=settings.session_idle_minutes),
+        WTF_CSRF_TIME_LIMIT=None,
+        BABEL_DEFAULT_LOCALE="en",
+        BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "translations"),
+        TESTING=settings.env == "testing",
+    )
+    app.extensions["casework.settings"] = settings
+    app.extensions["casework.db"] = database
+
+    _configure_logging(app)
+    web.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    csrf.init_app(app)
+    errors.register_error_handlers(app)
+    app.register_error_handler(CSRFError, _csrf_error)
+
+    from casework.auth import context
+
+    context.init_app(app)
+    _register_blueprints(app)
+    _register_globals(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from casework import api
+    from casework.auth import api as auth_api
+    from casework.auth import views as auth_views
+
+    page_blueprints = [auth_views.bp]
+    api_blueprints = [auth_api.blp]
+    for extra_pages, extra_api in _domain_blueprints():
+        page_blueprints += extra_pages
+        api_blueprints += extra_api
+    for bp in page_blueprints:
+        app.register_blueprint(bp)
+    for blp in api_blueprints:
+        # The API authenticates with bearer tokens, never with the browser's cookie: no CSRF.
+        csrf.exempt(blp)
+    api.init_app(app, api_blueprints)
+
+    @app.route("/")
+    def home() -> Any:
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login"))
+        return render_template("home.html")
+
+
+def _domain_blueprints() -> list[tuple[list[Any], list[Any]]]:
+    """Each domain's page and API blueprints, lowest layer first."""
+    return []
+
+
+def _register_globals(app: Flask) -> None:
+    from flask_babel import get_locale
+    from flask_babel import lazy_gettext as _l
+
+    from casework.auth.policy import MANAGE_USERS
+    from casework.navigation import add_nav, nav_items
+
+    add_nav("auth.users", _l("Users"), MANAGE_USERS)
+
+    @app.context_processor
+    def _inject() -> dict[str, Any]:
+        locale = str(get_locale() or "en")
+        return {
+            "locale": locale,
+            "text_direction": "rtl" if locale in RTL_LANGUAGES else "ltr",
+            "actor": web_actor(),
+            "nav_items": nav_items,
+        }
+
+    @app.after_request
+    def _security_headers(response: Any) -> Any:
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.path != "/static" and not request.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def web_actor() -> Any:
+    from casework.auth.context import current_actor
+
+    try:
+        return current_actor()
+    except Exception:  # noqa: BLE001 - rendering an error page must not fail on this
+        return None
+
+
+def _csrf_error(exc: CSRFError) -> Any:
+    return errors._render(400, "csrf", exc.description or "CSRF check failed.")
+
+
+def _configure_logging(app: Flask) -> None:
+    # Werkzeug's access log would print query strings; casework never puts personal data in
+    # URLs, but keep the access log at warning level to be sure nothing slips through.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")

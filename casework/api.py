@@ -1,0 +1,70 @@
+"""The JSON API under /api/v1: flask-smorest set-up, bearer authentication, pagination, errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_smorest import Api, Blueprint
+from marshmallow import Schema, fields, validate
+
+from casework.auth.context import bearer_user
+from casework.errors import Unauthorized, handle_http_exception
+
+API_PREFIX = "/api/v1"
+
+
+class CaseworkApi(Api):
+    """flask-smorest's Api with casework's single error shape."""
+
+    def handle_http_exception(self, error: Any) -> Any:  # noqa: D102
+        return handle_http_exception(error)
+
+
+def api_blueprint(name: str, import_name: str, path: str = "", **kwargs: Any) -> Blueprint:
+    """A blueprint under /api/v1 whose every endpoint needs a valid bearer token."""
+    blp = Blueprint(name, import_name, url_prefix=API_PREFIX + path, **kwargs)
+
+    @blp.before_request
+    def _authenticate() -> None:
+        if bearer_user() is None:
+            raise Unauthorized("A valid bearer token is required.")
+
+    return blp
+
+
+class PageArgs(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
+
+
+class PageSchema(Schema):
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+
+
+def page_of(items: list[Any], page: int, per_page: int, total: int) -> dict[str, Any]:
+    return {"items": items, "page": page, "per_page": per_page, "total": total}
+
+
+def init_app(app: Flask, blueprints: list[Blueprint]) -> CaseworkApi:
+    app.config.update(
+        API_TITLE="casework",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX=API_PREFIX,
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={
+            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"bearerAuth": []}],
+            "info": {
+                "description": "Case coordination for missing migrants. Errors are "
+                '{"error": {"code", "message", "fields"}} with a 4xx status.'
+            },
+        },
+    )
+    api = CaseworkApi(app)
+    for blp in blueprints:
+        api.register_blueprint(blp)
+    return api

@@ -1,0 +1,1 @@
+"""Organisations, users, roles, login sessions, API tokens and the authorisation policy."""

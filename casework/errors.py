@@ -1,0 +1,152 @@
+"""Domain errors and the one error handler: JSON under /api, an HTML page elsewhere."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Any
+
+from flask import Flask, Request, Response, jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger("casework")
+
+
+class CaseworkError(Exception):
+    """Base of every error domain code raises; views never call abort()."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(
+        self,
+        message: str,
+        fields: dict[str, Any] | None = None,
+        *,
+        extra: dict[str, Any] | None = None,
+    ):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+        self.extra = extra or {}
+
+
+class InvalidInput(CaseworkError):
+    status = 422
+    code = "invalid"
+
+
+class NotFound(CaseworkError):
+    status = 404
+    code = "not_found"
+
+    def __init__(self, message: str = "Not found", **kw: Any):
+        super().__init__(message, **kw)
+
+
+class Forbidden(CaseworkError):
+    status = 403
+    code = "forbidden"
+
+
+class Conflict(CaseworkError):
+    status = 409
+    code = "conflict"
+
+
+class VersionConflict(Conflict):
+    code = "version_conflict"
+
+
+class Unauthorized(CaseworkError):
+    status = 401
+    code = "unauthorized"
+
+
+def wants_json(req: Request) -> bool:
+    return req.path.startswith("/api/")
+
+
+def error_body(code: str, message: str, fields: dict[str, Any] | None = None, **extra: Any) -> dict:
+    body: dict[str, Any] = {"code": code, "message": message, "fields": fields or {}}
+    body.update(extra)
+    return {"error": body}
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "too_many_requests",
+}
+
+
+def _render(status: int, code: str, message: str, fields: dict | None = None, **extra: Any):
+    if wants_json(request):
+        resp = jsonify(error_body(code, message, fields, **extra))
+        resp.status_code = status
+        if status == 401:
+            resp.headers["WWW-Authenticate"] = 'Bearer realm="casework"'
+        return resp
+    page = render_template("errors/error.html", status=status, message=message, fields=fields)
+    return Response(page, status=status, mimetype="text/html")
+
+
+def http_error_fields(exc: HTTPException) -> dict[str, Any]:
+    """Field errors that webargs/flask-smorest attach to a 422 (or a 400 on bad JSON)."""
+    data = getattr(exc, "data", None) or {}
+    messages = data.get("messages") or {}
+    fields: dict[str, Any] = {}
+    # webargs nests messages by location ("json", "query"); flatten them for the caller.
+    for location, errors in messages.items():
+        if isinstance(errors, dict):
+            fields.update(errors)
+        else:
+            fields[location] = errors
+    return fields
+
+
+def handle_http_exception(exc: HTTPException):
+    status = exc.code or 500
+    code = _HTTP_CODES.get(status, "error")
+    fields = http_error_fields(exc)
+    if status == 422:
+        message = _("Some fields are invalid.")
+    elif status == 413:
+        message = _("The request is too large.")
+    elif status == 404:
+        message = _("Not found.")
+    elif status == 400 and "json" in (exc.description or "").lower():
+        message = _("The request body is not valid JSON.")
+    else:
+        message = exc.description or exc.name
+    resp = _render(status, code, message, fields)
+    if status == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
+        resp.headers["Allow"] = ", ".join(exc.valid_methods)
+    return resp
+
+
+def handle_casework_error(exc: CaseworkError):
+    return _render(exc.status, exc.code, exc.message, exc.fields, **exc.extra)
+
+
+def handle_unexpected(exc: Exception):
+    # Log the type and location only: the exception text may quote personal data.
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    log.error(
+        "unexpected %s at %s %s\n%s", type(exc).__name__, request.method, request.path, frames
+    )
+    return _render(500, "internal", _("Something went wrong on our side."))
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(CaseworkError, handle_casework_error)
+    app.register_error_handler(Exception, handle_unexpected)

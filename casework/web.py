@@ -1,0 +1,74 @@
+"""Request-scoped plumbing: one database session per request, committed once, and a request id."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import Flask, current_app, g, request
+from sqlalchemy.orm import Session
+
+from casework.db import Database
+from casework.settings import Settings
+
+
+def database(app: Flask | None = None) -> Database:
+    return (app or current_app).extensions["casework.db"]
+
+
+def settings(app: Flask | None = None) -> Settings:
+    return (app or current_app).extensions["casework.settings"]
+
+
+def db_session() -> Session:
+    """The request's session: created on first use, committed or rolled back at teardown."""
+    if "db_session" not in g:
+        g.db_session = database().new_session()
+    return g.db_session
+
+
+def request_id() -> str:
+    if "request_id" not in g:
+        incoming = request.headers.get("X-Request-Id", "")
+        # Accept a caller's id only if it is short and plain; otherwise make our own.
+        if incoming and len(incoming) <= 64 and incoming.replace("-", "").isalnum():
+            g.request_id = incoming
+        else:
+            g.request_id = secrets.token_hex(8)
+    return g.request_id
+
+
+def _reject_nul_bytes() -> None:
+    """No database stores NUL in text (PostgreSQL refuses it): refuse it at the door, naming it."""
+    from casework.errors import InvalidInput
+
+    for source in (request.args, request.form):
+        for name, value in source.items(multi=True):
+            if "\x00" in value or "\x00" in name:
+                raise InvalidInput("Text may not contain NUL characters.", {name[:64]: ["NUL"]})
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_reject_nul_bytes)
+
+    @app.after_request
+    def _commit(response: Any) -> Any:
+        session: Session | None = g.pop("db_session", None)
+        if session is not None:
+            try:
+                if response.status_code < 400 or g.get("commit_on_error"):
+                    session.commit()
+                else:
+                    session.rollback()
+            finally:
+                session.close()
+        if "request_id" in g:
+            response.headers["X-Request-Id"] = g.request_id
+        return response
+
+    @app.teardown_request
+    def _close(_exc: BaseException | None) -> None:
+        session: Session | None = g.pop("db_session", None)
+        if session is not None:
+            session.rollback()
+            session.close()

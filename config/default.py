@@ -1,0 +1,28 @@
+"""Defaults shared by every environment; each environment file overrides some of them."""
+
+DATABASE_URL = "sqlite:///instance/casework.db"
+KEYRING_FILE = "instance/keyring.json"
+SECRET_KEY = None  # never a default secret: generated into instance/ outside production
+
+# Sessions: idle sessions expire after this many minutes.
+SESSION_IDLE_MINUTES = 30
+# Login throttling: failures within the window before a temporary lockout.
+LOGIN_MAX_FAILURES = 5
+LOGIN_FAILURE_WINDOW_MINUTES = 15
+LOGIN_LOCKOUT_MINUTES = 15
+
+# Largest request body accepted (bytes); larger ones get 413.
+MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+
+# API tokens expire after this many days unless another value is asked for.
+TOKEN_DEFAULT_DAYS = 90
+
+# Planned number of rows per searchable field; sizes the blind indexes (docs/architecture.md).
+PLANNED_ROWS = 1_000_000
+
+# Pagination
+PAGE_SIZE = 25
+MAX_PAGE_SIZE = 100
+
+GENERATE_SECRETS = True
+SESSION_COOKIE_SECURE = False

@@ -1,0 +1,3 @@
+"""Development: SQLite and generated keys under instance/."""
+
+GENERATE_SECRETS = True

@@ -1,0 +1,201 @@
+"""Shared fixtures: a migrated database (SQLite, or PostgreSQL when CASEWORK_TEST_DATABASE_URL is
+set), the app, clients, and factories for organisations, users, logins and tokens."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from casework import create_app, migrate
+from casework.auth import operations
+from casework.auth.models import Organisation, User
+from casework.db import Database
+from casework.models import metadata
+from casework.settings import Settings
+from tests.helpers import PASSWORD, PG_URL, csrf_from
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    if PG_URL:
+        _reset_postgres(PG_URL)
+        url = PG_URL
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'casework.db'}"
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def database(db_url: str) -> Iterator[Database]:
+    db = Database(db_url)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(scope="session")
+def instance_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("instance")
+
+
+@pytest.fixture
+def settings(db_url: str, instance_dir: Path) -> Settings:
+    return Settings(
+        env="testing",
+        database_url=db_url,
+        keyring_file=str(instance_dir / "keyring.json"),
+        secret_key="test-secret-key-not-for-production",
+        instance_path=str(instance_dir),
+        login_max_failures=3,
+        planned_rows=10_000,
+    )
+
+
+def _wipe(database: Database) -> None:
+    with database.engine.begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def app(settings: Settings, database: Database):
+    application = create_app(settings, database=database)
+    yield application
+    _wipe(database)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def cli(app):
+    """Run a `casework` command against the test app: `cli("create-token", "--email", e)`."""
+    from click.testing import CliRunner
+
+    from casework.cli import CliContext, main
+
+    def invoke(*args: str, input: str | None = None):
+        return CliRunner().invoke(main, list(args), obj=CliContext(app), input=input)
+
+    return invoke
+
+
+@pytest.fixture
+def session(app, database: Database):
+    """A session outside any request, for arranging data and reading it back."""
+    s = database.new_session()
+    yield s
+    s.rollback()
+    s.close()
+
+
+_seq = itertools.count(1)
+
+
+@pytest.fixture
+def make_org(app, database: Database):
+    def factory(country: str = "SV", kind: str = "national_authority", name: str | None = None):
+        with database.session() as s:
+            org = operations.create_organisation(
+                s, name or f"Org {next(_seq)} {country}", country, kind
+            )
+            return s.get(Organisation, org.id)
+
+    return factory
+
+
+@pytest.fixture
+def org(make_org) -> Organisation:
+    return make_org("SV")
+
+
+@pytest.fixture
+def make_user(database: Database, org: Organisation):
+    def factory(role: str = "focal_point", organisation: Organisation | None = None) -> User:
+        with database.session() as s:
+            user = operations.create_user(
+                s,
+                f"{role}{next(_seq)}@example.org",
+                PASSWORD,
+                role,
+                (organisation or org).id,
+            )
+            user_id = user.id
+        with database.session() as s:
+            return s.get(User, user_id)
+
+    return factory
+
+
+@pytest.fixture
+def make_token(database: Database):
+    def factory(user: User, days: int = 30) -> str:
+        with database.session() as s:
+            _, secret = operations.create_token(s, s.get(User, user.id), days)
+            return secret
+
+    return factory
+
+
+@pytest.fixture
+def api(client, make_user, make_token):
+    """An API caller: `api(role)` returns a client wrapper sending that role's bearer token."""
+
+    class Caller:
+        def __init__(self, user: User, token: str):
+            self.user, self.token = user, token
+
+        def _headers(self, extra=None):
+            h = {"Authorization": f"Bearer {self.token}"}
+            h.update(extra or {})
+            return h
+
+        def get(self, path, **kw):
+            return client.get(
+                "/api/v1" + path, headers=self._headers(kw.pop("headers", None)), **kw
+            )
+
+        def post(self, path, json=None, **kw):
+            return client.post(
+                "/api/v1" + path, json=json, headers=self._headers(kw.pop("headers", None)), **kw
+            )
+
+        def patch(self, path, json=None, **kw):
+            return client.patch(
+                "/api/v1" + path, json=json, headers=self._headers(kw.pop("headers", None)), **kw
+            )
+
+    def factory(role: str = "focal_point", organisation: Organisation | None = None) -> Caller:
+        user = make_user(role, organisation)
+        return Caller(user, make_token(user))
+
+    return factory
+
+
+@pytest.fixture
+def login(client):
+    """Sign a user in through the real login form; returns the response."""
+
+    def do(user: User, password: str = PASSWORD, next_url: str | None = None):
+        page = client.get("/login")
+        token = csrf_from(page.get_data(as_text=True))
+        url = "/login" + (f"?next={next_url}" if next_url else "")
+        return client.post(
+            url, data={"email": user.email, "password": password, "csrf_token": token}
+        )
+
+    return do

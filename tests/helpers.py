@@ -1,0 +1,39 @@
+"""Helpers shared by the test modules (fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+PASSWORD = "correct horse battery"
+PG_URL = os.environ.get("CASEWORK_TEST_DATABASE_URL")
+FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures"
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def is_postgres() -> bool:
+    return bool(PG_URL)
+
+
+def csrf_from(html: str) -> str:
+    m = CSRF_RE.search(html)
+    assert m, "no CSRF token in page"
+    return m.group(1)
+
+
+def fresh_database_url(tmp_dir: Path, name: str) -> str:
+    """An empty database of the kind under test (a new file, or a new PostgreSQL database)."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    if not PG_URL:
+        return f"sqlite:///{tmp_dir / (name + '.db')}"
+    base, _, _ = PG_URL.rpartition("/")
+    dbname = f"cw_{name}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{dbname}"'))
+    admin.dispose()
+    return f"{base}/{dbname}"
