@@ -32,14 +32,15 @@ def _select_locale() -> str:
 
 def load_keyring(settings: Settings):
     """Load the key file; outside production, generate it on first start and say so once."""
-    from casework.crypto import FileKeyProvider, KeyringError, generate_keyring_file
+    from casework.crypto import KeyringError, generate_keyring_file
+    from casework.keys.service import holder_for_file
 
     path = Path(settings.keyring_file)
     if not path.exists() and settings.generate_secrets:
         generate_keyring_file(path)
         sys.stderr.write(f"casework: generated a new key file in {path}\n")
     try:
-        return FileKeyProvider(path).load()
+        return holder_for_file(str(path))
     except KeyringError as exc:
         raise ConfigurationError(str(exc)) from None
 
@@ -50,11 +51,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     settings = settings or load_settings()
     settings = ensure_secret_key(settings)
-    keyring = load_keyring(settings)
+    holder = load_keyring(settings)
     if database is None:
         database = Database(settings.database_url)
     database.info.update(
-        keyring=keyring, indexer=BlindIndexer(keyring.index_key, settings.planned_rows)
+        keyring_holder=holder,
+        indexer=BlindIndexer(holder.get().index_key, settings.planned_rows),
     )
 
     app = Flask(

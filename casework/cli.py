@@ -253,6 +253,9 @@ def register(group: click.Group, command: Callable[..., Any]) -> None:
 
 def _load_domain_commands() -> None:
     """Domains add their own command groups (keys, audit) here, lowest layer first."""
+    from casework.keys.cli import keys
+
+    main.add_command(keys)
 
 
 _load_domain_commands()

@@ -1,0 +1,30 @@
+"""Subject data keys, encrypted model fields and blind-index entries: the bridge between the
+pure crypto layer and the database. Domains declare `Encrypted` fields and never touch keys."""
+
+from casework.keys.fields import Encrypted, EncryptedMixin
+from casework.keys.models import BlindIndexEntry, DataKey
+from casework.keys.service import (
+    KeyringHolder,
+    ShreddedKey,
+    create_data_key,
+    indexer,
+    owners_matching,
+    plaintext_key,
+    set_index,
+    shred_data_key,
+)
+
+__all__ = [
+    "BlindIndexEntry",
+    "DataKey",
+    "Encrypted",
+    "EncryptedMixin",
+    "KeyringHolder",
+    "ShreddedKey",
+    "create_data_key",
+    "indexer",
+    "owners_matching",
+    "plaintext_key",
+    "set_index",
+    "shred_data_key",
+]

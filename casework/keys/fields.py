@@ -1,0 +1,94 @@
+"""Encrypted model fields: domain code reads and writes plain values, the column holds an envelope.
+
+    class Case(EncryptedMixin, Base):
+        given_names_enc = mapped_column(LargeBinary, nullable=True)
+        given_names = Encrypted("given_names_enc", category="identity")
+
+Each value is encrypted with the record's subject data key (`data_key`), with associated data
+binding it to `table.field:row-id`. Views and services never see keys.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from sqlalchemy import ForeignKey, Uuid
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+
+from casework.crypto import decrypt_field, encrypt_field
+from casework.keys.models import DataKey
+from casework.keys.service import ShreddedKey, plaintext_key
+
+
+class EncryptedMixin:
+    """Adds the subject data-key reference; the key row is loaded with the record (no N+1)."""
+
+    id: Mapped[uuid.UUID]
+
+    @declared_attr
+    def data_key_id(cls) -> Mapped[uuid.UUID]:  # noqa: N805
+        return mapped_column(Uuid, ForeignKey("data_keys.id"), index=True)
+
+    @declared_attr
+    def data_key(cls) -> Mapped[DataKey]:  # noqa: N805
+        return relationship(DataKey, lazy="joined", innerjoin=True)
+
+    @property
+    def is_shredded(self) -> bool:
+        return self.data_key is not None and self.data_key.is_shredded
+
+    @classmethod
+    def encrypted_fields(cls) -> dict[str, Encrypted]:
+        return {
+            name: attr
+            for klass in cls.__mro__
+            for name, attr in vars(klass).items()
+            if isinstance(attr, Encrypted)
+        }
+
+
+class Encrypted:
+    """A descriptor over a LargeBinary column holding an envelope; `kind` is "str" or "json".
+
+    Reading a shredded subject's field gives None: its content is gone for good.
+    """
+
+    def __init__(self, column: str, category: str, kind: str = "str"):
+        if kind not in ("str", "json"):
+            raise ValueError("kind must be 'str' or 'json'")
+        self.column, self.category, self.kind = column, category, kind
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def _aad(self, obj: Any) -> str:
+        return f"{obj.__tablename__}.{self.name}:{obj.id}"
+
+    def __get__(self, obj: Any, objtype: type | None = None) -> Any:
+        if obj is None:
+            return self
+        envelope = getattr(obj, self.column)
+        if envelope is None:
+            return None
+        try:
+            dek = plaintext_key(obj.data_key)
+        except ShreddedKey:
+            return None
+        raw = decrypt_field(dek, envelope, self._aad(obj)).decode("utf-8")
+        return json.loads(raw) if self.kind == "json" else raw
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        if obj.id is None:
+            obj.id = uuid.uuid4()  # the row id is part of the associated data
+        if value is None or value == "" or value == [] or value == {}:
+            setattr(obj, self.column, None)
+            return
+        if obj.data_key is None:
+            raise RuntimeError(f"{type(obj).__name__} needs a data key before {self.name} is set")
+        raw = json.dumps(value, ensure_ascii=False) if self.kind == "json" else str(value)
+        dek = plaintext_key(obj.data_key)
+        envelope = encrypt_field(dek, obj.data_key.id.hex, raw.encode("utf-8"), self._aad(obj))
+        setattr(obj, self.column, envelope)

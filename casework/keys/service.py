@@ -1,0 +1,216 @@
+"""Data-key life cycle: create, unwrap (once per session), rotate under a new KEK, shred; and the
+blind-index entries that go with each subject."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, object_session
+
+from casework.crypto import (
+    BlindIndexer,
+    FileKeyProvider,
+    KeyProvider,
+    Keyring,
+    UnknownKeyVersion,
+    new_data_key,
+    unwrap_data_key,
+    wrap_data_key,
+)
+from casework.db import utcnow
+from casework.keys.models import BlindIndexEntry, DataKey
+
+_CACHE_ATTR = "_casework_plain_dek"
+
+
+class ShreddedKey(Exception):
+    """The subject's data key was destroyed: its personal fields can no longer be read."""
+
+
+class KeyringHolder:
+    """The process's keyring; reloads when the key file changes (after `keys rotate`), so a
+    running service can unwrap data keys re-wrapped under a KEK it has not seen yet."""
+
+    def __init__(self, provider: KeyProvider, check_every: float = 2.0):
+        self.provider = provider
+        self.check_every = check_every
+        self._lock = threading.Lock()
+        self._keyring = provider.load()
+        self._stamp = self._file_stamp()
+        self._checked = time.monotonic()
+
+    def _file_stamp(self) -> float | None:
+        path = getattr(self.provider, "path", None)
+        try:
+            return os.stat(path).st_mtime_ns if path else None
+        except OSError:
+            return None
+
+    def get(self) -> Keyring:
+        now = time.monotonic()
+        if now - self._checked >= self.check_every:
+            with self._lock:
+                self._checked = now
+                stamp = self._file_stamp()
+                if stamp != self._stamp:
+                    self._keyring, self._stamp = self.provider.load(), stamp
+        return self._keyring
+
+    def reload(self) -> Keyring:
+        with self._lock:
+            self._keyring, self._stamp = self.provider.load(), self._file_stamp()
+            self._checked = time.monotonic()
+        return self._keyring
+
+
+def holder_for_file(path: str) -> KeyringHolder:
+    return KeyringHolder(FileKeyProvider(path))
+
+
+def _holder(session: Session) -> KeyringHolder:
+    return session.info["keyring_holder"]
+
+
+def indexer(session: Session) -> BlindIndexer:
+    return session.info["indexer"]
+
+
+# --- data keys ----------------------------------------------------------------------------
+
+
+def create_data_key(session: Session, subject_type: str) -> DataKey:
+    """A fresh DEK for a new data subject, wrapped under the current KEK."""
+    key = DataKey(id=uuid.uuid4(), subject_type=subject_type)
+    dek = new_data_key()
+    key.kek_version, key.wrapped_key = wrap_data_key(_holder(session).get(), dek, key.id.hex)
+    setattr(key, _CACHE_ATTR, dek)
+    session.add(key)
+    return key
+
+
+def plaintext_key(key: DataKey) -> bytes:
+    """The unwrapped DEK, unwrapped once per session (cached on the identity-mapped instance)."""
+    cached = key.__dict__.get(_CACHE_ATTR)
+    if cached is not None:
+        return cached
+    if key.wrapped_key is None or key.kek_version is None:
+        raise ShreddedKey(f"data key {key.id} was shredded")
+    session = object_session(key)
+    if session is None:
+        raise RuntimeError("data key is not attached to a session")
+    holder = _holder(session)
+    try:
+        dek = unwrap_data_key(holder.get(), key.kek_version, key.wrapped_key, key.id.hex)
+    except UnknownKeyVersion:
+        # Rotated by another process since this one loaded the key file.
+        dek = unwrap_data_key(holder.reload(), key.kek_version, key.wrapped_key, key.id.hex)
+    setattr(key, _CACHE_ATTR, dek)
+    return dek
+
+
+def shred_data_key(session: Session, key: DataKey) -> int:
+    """Destroy a DEK and every blind-index value derived from the subject; irreversible.
+
+    Returns the number of index entries removed. The caller audits the tombstone in the same
+    transaction.
+    """
+    key.wrapped_key = None
+    key.kek_version = None
+    key.shredded_at = utcnow()
+    key.__dict__.pop(_CACHE_ATTR, None)
+    result = session.execute(delete(BlindIndexEntry).where(BlindIndexEntry.data_key_id == key.id))
+    session.flush()
+    return result.rowcount or 0
+
+
+def keys_by_version(session: Session) -> dict[int | None, int]:
+    stmt = select(DataKey.kek_version, func.count()).group_by(DataKey.kek_version)
+    return {version: count for version, count in session.execute(stmt)}
+
+
+def rotate_data_keys(
+    new_session: Callable[[], Session],
+    keyring: Keyring,
+    batch_size: int = 500,
+    progress: Callable[[int], Any] | None = None,
+) -> int:
+    """Re-wrap every live DEK not yet under the keyring's current KEK, in committed batches.
+
+    Online and resumable: each batch is its own short transaction, and a re-run picks up
+    whatever is still under an older version (including keys created meanwhile).
+    """
+    current, _ = keyring.current_kek()
+    done = 0
+    last_id: uuid.UUID | None = None
+    while True:
+        with new_session() as session:
+            stmt = (
+                select(DataKey)
+                .where(DataKey.wrapped_key.is_not(None), DataKey.kek_version != current)
+                .order_by(DataKey.id)
+                .limit(batch_size)
+            )
+            if last_id is not None:
+                stmt = stmt.where(DataKey.id > last_id)
+            if session.get_bind().dialect.name == "postgresql":
+                stmt = stmt.with_for_update(skip_locked=True)
+            batch = list(session.scalars(stmt))
+            if not batch:
+                session.commit()
+                break
+            now = utcnow()
+            for key in batch:
+                assert key.wrapped_key is not None and key.kek_version is not None
+                dek = unwrap_data_key(keyring, key.kek_version, key.wrapped_key, key.id.hex)
+                key.kek_version, key.wrapped_key = wrap_data_key(keyring, dek, key.id.hex)
+                key.rotated_at = now
+            last_id = batch[-1].id
+            session.commit()
+        done += len(batch)
+        if progress:
+            progress(len(batch))
+    return done
+
+
+def count_to_rotate(session: Session, current_version: int) -> int:
+    stmt = select(func.count()).where(
+        DataKey.wrapped_key.is_not(None), DataKey.kek_version != current_version
+    )
+    return session.scalar(stmt) or 0
+
+
+# --- blind indexes ------------------------------------------------------------------------
+
+
+def set_index(
+    session: Session, owner_id: uuid.UUID, key: DataKey, field: str, tokens: Iterable[int]
+) -> None:
+    """Replace the index tokens of one record's field."""
+    session.execute(
+        delete(BlindIndexEntry).where(
+            BlindIndexEntry.owner_id == owner_id, BlindIndexEntry.field == field
+        )
+    )
+    for token in set(tokens):
+        session.add(
+            BlindIndexEntry(field=field, token=token, owner_id=owner_id, data_key_id=key.id)
+        )
+
+
+def owners_matching(field: str, token_sets: list[set[int]]) -> list[Any]:
+    """Conditions on an owner id column: one sub-select per set, every set must match.
+
+    Use as `stmt.where(*[Model.id.in_(sub) for sub in owners_matching(...)])`.
+    """
+    return [
+        select(BlindIndexEntry.owner_id).where(
+            BlindIndexEntry.field == field, BlindIndexEntry.token.in_(sorted(tokens))
+        )
+        for tokens in token_sets
+    ]
