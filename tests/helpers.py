@@ -37,3 +37,25 @@ def fresh_database_url(tmp_dir: Path, name: str) -> str:
         conn.execute(text(f'CREATE DATABASE "{dbname}"'))
     admin.dispose()
     return f"{base}/{dbname}"
+
+
+def raw_database_dump(database) -> bytes:
+    """Every byte the database holds for its tables, as the attacker who steals it would see."""
+    from sqlalchemy import inspect, text
+
+    if database.engine.dialect.name == "sqlite":
+        # Committed data is in the main file or still in the write-ahead log: read both.
+        path = Path(database.engine.url.database)
+        files = [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-journal")]
+        return b"".join(f.read_bytes() for f in files if f.exists())
+    chunks = []
+    with database.engine.connect() as conn:
+        for table in inspect(conn).get_table_names():
+            rows = conn.execute(text(f'SELECT * FROM "{table}"')).all()  # noqa: S608
+            for row in rows:
+                for value in row:
+                    if isinstance(value, bytes | memoryview):
+                        chunks.append(bytes(value))
+                    elif value is not None:
+                        chunks.append(str(value).encode())
+    return b"\n".join(chunks)
