@@ -47,7 +47,7 @@ def load_keyring(settings: Settings):
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Flask:
     """Build the application; refuses to start (ConfigurationError) on unsafe production set-up."""
-    from casework.crypto import BlindIndexer
+    from casework.keys.service import make_indexer
 
     settings = settings or load_settings()
     settings = ensure_secret_key(settings)
@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         database = Database(settings.database_url)
     database.info.update(
         keyring_holder=holder,
-        indexer=BlindIndexer(holder.get().index_key, settings.planned_rows),
+        indexer=make_indexer(holder.get().index_key, settings.planned_rows),
     )
 
     app = Flask(

@@ -81,6 +81,20 @@ def indexer(session: Session) -> BlindIndexer:
     return session.info["indexer"]
 
 
+# Index entries each record adds to a field's index, where it is more than one: a name has
+# about three parts, each with an exact, a transliterated and a phonetic token.
+ENTRIES_PER_RECORD = {"cases.name": 8, "remains.name": 8}
+
+
+def make_indexer(index_key: bytes, planned_rows: int) -> BlindIndexer:
+    """The instance's blind indexer, each field sized for `planned_rows` records."""
+    return BlindIndexer(
+        index_key,
+        planned_rows,
+        planned_rows_by_field={f: planned_rows * n for f, n in ENTRIES_PER_RECORD.items()},
+    )
+
+
 # --- data keys ----------------------------------------------------------------------------
 
 
