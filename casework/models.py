@@ -1,7 +1,7 @@
 """Imports every domain's models so that Base.metadata is complete (Alembic, tests)."""
 
 from casework.auth import models as auth_models  # noqa: F401
-from casework.keys import models as keys_models  # noqa: F401
 from casework.db import Base
+from casework.keys import models as keys_models  # noqa: F401
 
 metadata = Base.metadata
