@@ -102,6 +102,10 @@ def test_development_generates_secrets_with_private_modes(tmp_path):
     for name in ("keyring.json", "secret_key"):
         mode = stat.S_IMODE(os.stat(tmp_path / "instance" / name).st_mode)
         assert mode == 0o600, name
+    from casework import migrate
+
+    migrate.upgrade(settings.database_url)
+    assert stat.S_IMODE(os.stat(tmp_path / "dev.db").st_mode) == 0o600
     # A second start reuses what was generated.
     again = create_app(settings)
     assert again.config["SECRET_KEY"] == app.config["SECRET_KEY"]
