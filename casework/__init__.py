@@ -122,7 +122,10 @@ def _register_blueprints(app: Flask) -> None:
 
 def _domain_blueprints() -> list[tuple[list[Any], list[Any]]]:
     """Each domain's page and API blueprints, lowest layer first."""
-    return []
+    from casework.audit import api as audit_api
+    from casework.audit import views as audit_views
+
+    return [([audit_views.bp], [audit_api.blp])]
 
 
 def _register_globals(app: Flask) -> None:

@@ -253,9 +253,11 @@ def register(group: click.Group, command: Callable[..., Any]) -> None:
 
 def _load_domain_commands() -> None:
     """Domains add their own command groups (keys, audit) here, lowest layer first."""
+    from casework.audit.cli import audit
     from casework.keys.cli import keys
 
     main.add_command(keys)
+    main.add_command(audit)
 
 
 _load_domain_commands()

@@ -1,5 +1,6 @@
 """Imports every domain's models so that Base.metadata is complete (Alembic, tests)."""
 
+from casework.audit import models as audit_models  # noqa: F401
 from casework.auth import models as auth_models  # noqa: F401
 from casework.db import Base
 from casework.keys import models as keys_models  # noqa: F401

@@ -1,0 +1,37 @@
+"""The audit trail: an append-only, hash-chained record of who did what to which case, and why.
+
+Public API: `append` (inside the caller's transaction), `append_denial` (own transaction),
+`verify` (walks the chain), `chain_head`, `AuditEvent`, `VerifyResult`, `CATEGORIES`.
+"""
+
+from casework.audit.models import GENESIS_HASH, AuditEvent, AuditHead
+from casework.audit.trail import (
+    CATEGORIES,
+    SYSTEM,
+    AuditActor,
+    AuditError,
+    ChainHead,
+    PlainActor,
+    VerifyResult,
+    append,
+    append_denial,
+    chain_head,
+    verify,
+)
+
+__all__ = [
+    "CATEGORIES",
+    "GENESIS_HASH",
+    "SYSTEM",
+    "AuditActor",
+    "AuditError",
+    "AuditEvent",
+    "AuditHead",
+    "ChainHead",
+    "PlainActor",
+    "VerifyResult",
+    "append",
+    "append_denial",
+    "chain_head",
+    "verify",
+]

@@ -1,0 +1,169 @@
+"""Pages of the audit trail for auditors: the filtered event list and chain verification."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
+from flask_wtf import FlaskForm
+from marshmallow import EXCLUDE, ValidationError
+from wtforms import SubmitField
+
+from casework import audit
+from casework.audit import queries
+from casework.audit.schemas import EventQuerySchema, filters_from
+from casework.auth.context import current_actor
+from casework.auth.policy import READ_AUDIT, Actor, require
+from casework.errors import Forbidden
+from casework.navigation import add_nav
+from casework.web import database, db_session
+
+bp = Blueprint("audit", __name__)
+log = logging.getLogger("casework.audit")
+
+add_nav("audit.events", _l("Audit trail"), READ_AUDIT)
+
+F = Callable[..., Any]
+
+# The verifier's findings, translated (the core's wording is the English msgid).
+_PROBLEMS = {
+    "hash mismatch (edited)": _l("hash mismatch (edited)"),
+    "missing (deleted)": _l("missing (deleted)"),
+    "out of order (swapped or reordered)": _l("out of order (swapped or reordered)"),
+    "hash mismatch (edited, hash recomputed)": _l("hash mismatch (edited, hash recomputed)"),
+    "does not match the chain head (edited)": _l("does not match the chain head (edited)"),
+    "does not start from the genesis hash (edited)": _l(
+        "does not start from the genesis hash (edited)"
+    ),
+    "chain head missing (deleted)": _l("chain head missing (deleted)"),
+    "beyond the chain head (inserted)": _l("beyond the chain head (inserted)"),
+}
+
+
+def require_audited(action: str) -> Callable[[F], F]:
+    """`require(action)`, and a refusal is itself recorded (decision "deny", own transaction)."""
+
+    def decorator(view: F) -> F:
+        guarded = require(action)(view)
+
+        @wraps(guarded)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return guarded(*args, **kwargs)
+            except Forbidden:
+                actor = current_actor()
+                if actor is not None:
+                    try:
+                        audit.append_denial(
+                            database(),
+                            actor,
+                            action,
+                            object_type="audit_events",
+                            release=db_session(),
+                        )
+                    except Exception as exc:  # noqa: BLE001 - the refusal stands regardless
+                        log.error("could not record a denied %s: %s", action, type(exc).__name__)
+                raise
+
+        return wrapper
+
+    return decorator
+
+
+def auditor() -> tuple[Actor, uuid.UUID]:
+    """The acting auditor and their organisation (the views are behind `require_audited`)."""
+    actor = current_actor()
+    if actor is None or actor.organisation_id is None:
+        raise Forbidden("Your role does not allow this action.")
+    return actor, actor.organisation_id
+
+
+class VerifyForm(FlaskForm):
+    submit = SubmitField(_l("Verify chain"))
+
+
+def _query_args() -> dict[str, str]:
+    # An empty form field means "no filter"; unknown arguments are ignored.
+    return {k: v for k, v in request.args.items() if v.strip()}
+
+
+@bp.route("/audit")
+@login_required
+@require_audited(READ_AUDIT)
+def events() -> Any:
+    actor, organisation_id = auditor()
+    raw = _query_args()
+    errors: dict[str, Any] = {}
+    items: list[audit.AuditEvent] = []
+    total, page, per_page = 0, 1, 50
+    try:
+        args = EventQuerySchema().load(
+            {**raw, "per_page": raw.get("per_page", "50")}, unknown=EXCLUDE
+        )
+    except ValidationError as exc:
+        errors = exc.normalized_messages()
+    else:
+        page, per_page = args["page"], args["per_page"]
+        filters = filters_from(args)
+        s = db_session()
+        items, total = queries.events_page(s, organisation_id, filters, page, per_page)
+        audit.append(
+            s,
+            actor,
+            "audit.read",
+            object_type="audit_events",
+            case_reference=filters.case_reference,
+            details={"filters": filters.used(), "page": page, "results": len(items)},
+        )
+    filters_only = {k: v for k, v in raw.items() if k in ("actor", "case", "action", "from", "to")}
+    pages = max(1, -(-total // per_page))
+    return render_template(
+        "audit/events.html",
+        items=items,
+        total=total,
+        page=page,
+        pages=pages,
+        args=raw,
+        filters=filters_only,
+        errors=errors,
+        verify_form=VerifyForm(),
+    ), (422 if errors else 200)
+
+
+@bp.route("/audit/verify", methods=["POST"])
+@login_required
+@require_audited(READ_AUDIT)
+def verify() -> Any:
+    form = VerifyForm()
+    if not form.validate_on_submit():
+        flash(_("The form has expired. Please try again."), "error")
+        return redirect(url_for("audit.events"))
+    actor, _org = auditor()
+    s = db_session()
+    result = audit.verify(s)
+    audit.append(
+        s,
+        actor,
+        "audit.verify",
+        object_type="audit_events",
+        details={"ok": result.ok, "count": result.count, "first_bad_seq": result.first_bad_seq},
+    )
+    if result.ok:
+        flash(_("Audit chain intact: %(count)s events.", count=result.count), "info")
+    else:
+        flash(
+            _(
+                "Audit chain broken at event %(seq)s: %(problem)s",
+                seq=result.first_bad_seq,
+                problem=_PROBLEMS.get(result.problem or "", result.problem),
+            ),
+            "error",
+        )
+    return redirect(url_for("audit.events"))
