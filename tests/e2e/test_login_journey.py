@@ -38,6 +38,7 @@ def test_sign_in_with_the_keyboard_only(page, make_user):
     user = make_user()
     page.goto("/login")
     # The email field has focus on arrival; everything else is Tab and Enter.
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'email'")
     page.keyboard.type(user.email)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
