@@ -1,0 +1,1 @@
+"""The missing-person case registry: cases, status lifecycle, timeline, search and duplicates."""
