@@ -124,8 +124,10 @@ def _domain_blueprints() -> list[tuple[list[Any], list[Any]]]:
     """Each domain's page and API blueprints, lowest layer first."""
     from casework.audit import api as audit_api
     from casework.audit import views as audit_views
+    from casework.cases import api as cases_api
+    from casework.cases import views as cases_views
 
-    return [([audit_views.bp], [audit_api.blp])]
+    return [([audit_views.bp], [audit_api.blp]), ([cases_views.bp], [cases_api.blp])]
 
 
 def _register_globals(app: Flask) -> None:

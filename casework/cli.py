@@ -254,10 +254,12 @@ def register(group: click.Group, command: Callable[..., Any]) -> None:
 def _load_domain_commands() -> None:
     """Domains add their own command groups (keys, audit) here, lowest layer first."""
     from casework.audit.cli import audit
+    from casework.cases.cli import shred as shred_case
     from casework.keys.cli import keys
 
     main.add_command(keys)
     main.add_command(audit)
+    register(keys, shred_case)
 
 
 _load_domain_commands()

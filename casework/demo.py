@@ -38,7 +38,9 @@ DemoLoader = Callable[[Session, list[Organisation], dict[str, User]], None]
 
 def domain_loaders() -> list[DemoLoader]:
     """Each domain's demo data, lowest layer first."""
-    return []
+    from casework.cases.demo import load_demo_cases
+
+    return [load_demo_cases]
 
 
 def demo_password(settings: Settings) -> str:

@@ -1,0 +1,185 @@
+"""JSON API of the case registry under /api/v1/cases (thin: parse, call a service, dump)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import request, url_for
+
+from casework.api import PageArgs, api_blueprint, page_of
+from casework.cases import operations, queries
+from casework.cases.guard import acting, guarded
+from casework.cases.models import Case, CaseStatus, ClosureReason
+from casework.cases.policy import CHANGE_CASE_STATUS, LINK_DUPLICATES, READ_CASES, WRITE_CASES
+from casework.cases.schemas import (
+    CaseCreateSchema,
+    CaseListSchema,
+    CaseQuerySchema,
+    CaseSchema,
+    CaseUpdateSchema,
+    CaseWriteSchema,
+    LinkDuplicateSchema,
+    StatusChangeSchema,
+    TimelineSchema,
+    filters_from,
+)
+from casework.errors import InvalidInput, NotFound
+from casework.web import db_session
+
+blp = api_blueprint(
+    "cases_api", __name__, description="Missing-person cases: registry, lifecycle, timeline"
+)
+
+_IF_MATCH = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
+
+
+class WithDuplicates:
+    """A case plus the possible duplicates found when it was written (for CaseWriteSchema)."""
+
+    def __init__(self, case: Case, possible_duplicates: list[Any]):
+        self._case = case
+        self.possible_duplicates = possible_duplicates
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._case, name)
+
+
+def _headers(case: Case) -> dict[str, str]:
+    return {"ETag": f'"{case.version}"'}
+
+
+def _expected_version(body_version: int | None, *, required: bool) -> int | None:
+    """The version the client last saw, from the body or an If-Match header."""
+    header = request.headers.get("If-Match")
+    header_version = None
+    if header is not None:
+        match = _IF_MATCH.match(header.strip())
+        if match is None:
+            raise InvalidInput(
+                'If-Match must carry the case version, e.g. "3".',
+                {"If-Match": ["Not a case version."]},
+            )
+        header_version = int(match.group(1))
+    if body_version is not None and header_version is not None and body_version != header_version:
+        raise InvalidInput(
+            "The version in the body and in If-Match differ.",
+            {"version": ["Differs from If-Match."]},
+        )
+    version = body_version if body_version is not None else header_version
+    if version is None and required:
+        raise InvalidInput(
+            "An update must carry the case version (field `version` or an If-Match header).",
+            {"version": ["Missing data for required field."]},
+        )
+    return version
+
+
+def _case_or_404(reference: str, *, for_update: bool = False) -> Case:
+    case = queries.case_by_reference(db_session(), acting(), reference, for_update=for_update)
+    if case is None:
+        raise NotFound("No such case.")
+    return case
+
+
+@blp.route("/cases", methods=["GET"])
+@guarded(READ_CASES)
+@blp.arguments(CaseQuerySchema, location="query")
+@blp.response(200, CaseListSchema)
+def list_cases(args: dict[str, Any]):
+    """Search the organisation's cases: `q` is a name (any spelling or script) or a reference."""
+    page, per_page = args["page"], args["per_page"]
+    found = queries.search_cases(db_session(), acting(), filters_from(args), page, per_page)
+    return page_of(found.items, page, per_page, found.total)
+
+
+@blp.route("/cases", methods=["POST"])
+@guarded(WRITE_CASES)
+@blp.arguments(CaseCreateSchema)
+@blp.response(201, CaseWriteSchema)
+def create_case(data: dict[str, Any]):
+    """Register a case; answers the whole record and the organisation's possible duplicates."""
+    session = db_session()
+    case = operations.create_case(session, acting(), data)
+    duplicates = queries.possible_duplicates(session, case)
+    headers = _headers(case)
+    headers["Location"] = url_for("cases_api.get_case", reference=case.reference)
+    return WithDuplicates(case, duplicates), headers
+
+
+@blp.route("/cases/<reference>", methods=["GET"])
+@guarded(READ_CASES)
+@blp.response(200, CaseSchema)
+def get_case(reference: str):
+    """One case of the organisation (the read is audited); another organisation's is a 404."""
+    case = _case_or_404(reference)
+    operations.record_read(db_session(), acting(), case)
+    return case, _headers(case)
+
+
+@blp.route("/cases/<reference>", methods=["PATCH"])
+@guarded(WRITE_CASES)
+@blp.arguments(CaseUpdateSchema)
+@blp.response(200, CaseWriteSchema)
+def update_case(data: dict[str, Any], reference: str):
+    """Change fields; needs the current `version` (or If-Match), a stale one gets 409."""
+    version = _expected_version(data.pop("version", None), required=True)
+    session = db_session()
+    case = _case_or_404(reference, for_update=True)
+    operations.update_case(session, acting(), case, data, version)
+    return WithDuplicates(case, queries.possible_duplicates(session, case)), _headers(case)
+
+
+@blp.route("/cases/<reference>/status", methods=["POST"])
+@guarded(CHANGE_CASE_STATUS)
+@blp.arguments(StatusChangeSchema)
+@blp.response(200, CaseSchema)
+def change_status(data: dict[str, Any], reference: str):
+    """Move the case to another status; 409 names the statuses allowed from here."""
+    version = _expected_version(data.get("version"), required=False)
+    case = _case_or_404(reference, for_update=True)
+    reason = data.get("closure_reason")
+    operations.change_status(
+        db_session(),
+        acting(),
+        case,
+        CaseStatus(data["status"]),
+        data["note"],
+        ClosureReason(reason) if reason else None,
+        expected_version=version,
+    )
+    return case, _headers(case)
+
+
+@blp.route("/cases/<reference>/link-duplicate", methods=["POST"])
+@guarded(LINK_DUPLICATES)
+@blp.arguments(LinkDuplicateSchema)
+@blp.response(200, CaseSchema)
+def link_duplicate(data: dict[str, Any], reference: str):
+    """Close `duplicate_reference` as a duplicate of this case, keeping its history visible."""
+    version = _expected_version(data.get("version"), required=False)
+    session = db_session()
+    duplicate_ref = queries.normalise_reference(data["duplicate_reference"])
+    found = queries.cases_for_update(session, acting(), [reference, duplicate_ref])
+    survivor = found.get(queries.normalise_reference(reference))
+    if survivor is None:
+        raise NotFound("No such case.")
+    duplicate = found.get(duplicate_ref)
+    if duplicate is None:
+        raise NotFound("No such case.", fields={"duplicate_reference": ["No such case."]})
+    operations.link_duplicate(session, acting(), survivor, duplicate, data["note"], version)
+    return survivor, _headers(survivor)
+
+
+@blp.route("/cases/<reference>/timeline", methods=["GET"])
+@guarded(READ_CASES)
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, TimelineSchema)
+def timeline(args: dict[str, Any], reference: str):
+    """The case's history, oldest first, with that of cases linked into it as duplicates."""
+    session = db_session()
+    case = _case_or_404(reference)
+    page, per_page = args["page"], args["per_page"]
+    events, total = queries.timeline(session, case, page, per_page)
+    operations.record_read(session, acting(), case, view="timeline")
+    return page_of(events, page, per_page, total)

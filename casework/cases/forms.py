@@ -1,0 +1,342 @@
+"""Page forms of the case registry. Field names equal the API's; the forms only collect input
+(and carry the CSRF token): validation is the API schemas' job, so pages and API agree."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice.
+    from wtforms.fields.choices import SelectChoice as _Choice
+except ImportError:  # pragma: no cover - older WTForms
+
+    def _Choice(value: str, label: Any) -> tuple[str, Any]:  # type: ignore[no-redef]  # noqa: N802
+        return (value, label)
+
+
+from casework.cases.models import (
+    AgeBand,
+    Case,
+    CaseStatus,
+    ClosureReason,
+    DocumentKind,
+    EventType,
+    ProtectionKind,
+    Sex,
+    Vulnerability,
+)
+from casework.cases.values import country_choices
+
+STATUS_LABELS = {
+    CaseStatus.reported: _l("Reported"),
+    CaseStatus.active_search: _l("Active search"),
+    CaseStatus.located_alive: _l("Located alive"),
+    CaseStatus.deceased_identified: _l("Deceased, identified"),
+    CaseStatus.closed: _l("Closed"),
+}
+CLOSURE_LABELS = {
+    ClosureReason.located: _l("Located"),
+    ClosureReason.identified: _l("Identified"),
+    ClosureReason.withdrawn_by_family: _l("Withdrawn by the family"),
+    ClosureReason.duplicate: _l("Duplicate"),
+}
+SEX_LABELS = {
+    Sex.female: _l("Female"),
+    Sex.male: _l("Male"),
+    Sex.other: _l("Other"),
+    Sex.unknown: _l("Unknown"),
+}
+EVENT_LABELS = {
+    EventType.shipwreck: _l("Shipwreck"),
+    EventType.land_crossing: _l("Land crossing"),
+    EventType.desert_crossing: _l("Desert crossing"),
+    EventType.detention: _l("Detention"),
+    EventType.other: _l("Other"),
+}
+VULNERABILITY_LABELS = {
+    Vulnerability.child: _l("Child"),
+    Vulnerability.unaccompanied: _l("Unaccompanied"),
+    Vulnerability.pregnant: _l("Pregnant"),
+    Vulnerability.disability: _l("Disability"),
+    Vulnerability.other: _l("Other vulnerability"),
+}
+DOCUMENT_LABELS = {
+    DocumentKind.passport: _l("Passport"),
+    DocumentKind.national_id: _l("National identity card"),
+    DocumentKind.birth_certificate: _l("Birth certificate"),
+    DocumentKind.driving_licence: _l("Driving licence"),
+    DocumentKind.consular_card: _l("Consular card"),
+    DocumentKind.other: _l("Other document"),
+}
+PROTECTION_LABELS = {
+    ProtectionKind.country: _l("The authorities of a country"),
+    ProtectionKind.organisation: _l("An organisation"),
+}
+
+_NONE: list[Any] = [_Choice("", "—")]
+_SPLIT = re.compile(r"[\s,;]+")
+EXTRA_ROWS = 1
+
+
+def _choices(labels: dict[Any, Any]) -> list[Any]:
+    return [_Choice(k.value, v) for k, v in labels.items()]
+
+
+def choices_of(pairs: list[tuple[str, Any]]) -> list[Any]:
+    return [_Choice(value, label) for value, label in pairs]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class IdentityDocumentForm(Form):
+    kind = SelectField(_l("Document"), choices=_NONE + _choices(DOCUMENT_LABELS))
+    number = StringField(_l("Number"))
+    issuing_country = SelectField(_l("Issued by"), validate_choice=False)
+
+
+class ProtectionFlagForm(Form):
+    kind = SelectField(_l("Do not share with"), choices=_NONE + _choices(PROTECTION_LABELS))
+    value = StringField(_l("Country code (e.g. SV) or organisation id"))
+    reason = TextAreaField(_l("Reason"))
+
+
+class CaseForm(FlaskForm):
+    given_names = StringField(_l("Given names"))
+    family_names = StringField(_l("Family names"))
+    aliases = TextAreaField(_l("Other names and spellings (one per line)"))
+    sex = SelectField(_l("Sex"), choices=_choices(SEX_LABELS), default="unknown")
+    date_of_birth = StringField(_l("Date of birth (YYYY, YYYY-MM or YYYY-MM-DD)"))
+    age_band = SelectField(
+        _l("Age band (derived from the date of birth when possible)"),
+        choices=_NONE + [_Choice(b.value, b.value) for b in AgeBand],
+    )
+    nationality = SelectField(_l("Nationality"), validate_choice=False)
+    languages = StringField(_l("Languages (codes such as es, ar, ti; comma-separated)"))
+    place_of_origin = StringField(_l("Place of origin"))
+    identity_documents = FieldList(FormField(IdentityDocumentForm), label=_l("Identity documents"))
+    last_seen_date = StringField(_l("Last seen (YYYY, YYYY-MM or YYYY-MM-DD)"))
+    last_seen_country = SelectField(_l("Country last seen in"), validate_choice=False)
+    last_seen_place = StringField(_l("Place last seen"))
+    route_countries = StringField(_l("Countries on the route (codes, comma-separated)"))
+    event_type = SelectField(_l("Event"), choices=_NONE + _choices(EVENT_LABELS))
+    circumstances = TextAreaField(_l("Circumstances of the disappearance"))
+    distinguishing_marks = TextAreaField(_l("Distinguishing marks"))
+    clothing_and_belongings = TextAreaField(_l("Clothing and belongings"))
+    vulnerabilities = MultiCheckboxField(
+        _l("Vulnerabilities"), choices=_choices(VULNERABILITY_LABELS)
+    )
+    protection_flags = FieldList(FormField(ProtectionFlagForm), label=_l("Protection flags"))
+    version = HiddenField()
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        countries = _NONE + choices_of(country_choices())
+        self.nationality.choices = countries
+        self.last_seen_country.choices = countries
+        for row in self.identity_documents:
+            row.form.issuing_country.choices = countries
+        self._countries = countries
+
+    def add_blank_rows(self) -> None:
+        """One empty row after the filled ones, for adding a document or a flag."""
+        for name in ("identity_documents", "protection_flags"):
+            rows = self[name]
+            filled = [r for r in rows if any((v or "").strip() for v in r.data.values())]
+            while len(rows) > len(filled) and len(rows) > 1:
+                rows.pop_entry()
+            for _ in range(EXTRA_ROWS):
+                rows.append_entry()
+        for row in self.identity_documents:
+            row.form.issuing_country.choices = self._countries
+
+
+class StatusForm(FlaskForm):
+    status = SelectField(_l("New status"), validate_choice=False)
+    closure_reason = SelectField(_l("Closure reason"), validate_choice=False)
+    note = TextAreaField(_l("Note (required)"))
+    version = HiddenField()
+    submit = SubmitField(_l("Change status"))
+
+
+class LinkDuplicateForm(FlaskForm):
+    # Shares the case page with StatusForm: own element ids, the API's field names.
+    duplicate_reference = StringField(_l("Reference of the duplicate case"))
+    note = TextAreaField(_l("Note (required)"), id="link_note")
+    version = HiddenField(id="link_version")
+    link_submit = SubmitField(_l("Link as duplicate and close it"))
+
+
+class CaseSearchForm(FlaskForm):
+    q = StringField(_l("Name or reference"))
+    status = SelectField(_l("Status"), choices=_NONE + _choices(STATUS_LABELS))
+    nationality = SelectField(_l("Nationality"), validate_choice=False)
+    last_seen_country = SelectField(_l("Country last seen in"), validate_choice=False)
+    last_seen_from = StringField(_l("Last seen from (YYYY or YYYY-MM)"))
+    last_seen_to = StringField(_l("Last seen until (YYYY or YYYY-MM)"))
+    vulnerability = SelectField(_l("Vulnerability"), choices=_NONE + _choices(VULNERABILITY_LABELS))
+    submit = SubmitField(_l("Search"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.nationality.choices = _NONE + choices_of(country_choices())
+        self.last_seen_country.choices = self.nationality.choices
+
+
+# --- between forms and API-shaped data ----------------------------------------------------
+
+
+def _text(value: Any) -> str | None:
+    text = (value or "").strip() if isinstance(value, str) else value
+    return text or None
+
+
+def _codes(value: str | None) -> list[str]:
+    return [part for part in _SPLIT.split(value or "") if part]
+
+
+def case_payload(form: CaseForm) -> dict[str, Any]:
+    """The form's input in the API's shape (CaseCreateSchema / CaseUpdateSchema)."""
+    data: dict[str, Any] = {
+        name: _text(form[name].data)
+        for name in (
+            "given_names",
+            "family_names",
+            "date_of_birth",
+            "age_band",
+            "nationality",
+            "place_of_origin",
+            "last_seen_date",
+            "last_seen_country",
+            "last_seen_place",
+            "event_type",
+            "circumstances",
+            "distinguishing_marks",
+            "clothing_and_belongings",
+        )
+    }
+    data["sex"] = form.sex.data or "unknown"
+    lines = (form.aliases.data or "").splitlines()
+    data["aliases"] = [line.strip() for line in lines if line.strip()]
+    data["languages"] = _codes(form.languages.data)
+    data["route_countries"] = _codes(form.route_countries.data)
+    data["vulnerabilities"] = list(form.vulnerabilities.data or [])
+    data["identity_documents"] = [
+        {
+            "kind": row.form.kind.data or "",
+            "number": row.form.number.data or "",
+            "issuing_country": _text(row.form.issuing_country.data),
+        }
+        for row in form.identity_documents
+        if _text(row.form.kind.data) or _text(row.form.number.data)
+    ]
+    data["protection_flags"] = [
+        {
+            "kind": row.form.kind.data or "",
+            "value": (row.form.value.data or "").strip(),
+            "reason": row.form.reason.data or "",
+        }
+        for row in form.protection_flags
+        if _text(row.form.kind.data) or _text(row.form.value.data) or _text(row.form.reason.data)
+    ]
+    return data
+
+
+def form_data(case: Case) -> dict[str, Any]:
+    """A stored case as CaseForm data (for the edit page and the conflict page)."""
+    return {
+        "given_names": case.given_names or "",
+        "family_names": case.family_names or "",
+        "aliases": "\n".join(case.aliases or []),
+        "sex": case.sex.value,
+        "date_of_birth": case.date_of_birth or "",
+        "age_band": case.age_band.value if case.age_band else "",
+        "nationality": case.nationality or "",
+        "languages": ", ".join(case.languages or []),
+        "place_of_origin": case.place_of_origin or "",
+        "identity_documents": [
+            {**doc, "issuing_country": doc.get("issuing_country") or ""}
+            for doc in case.identity_documents or []
+        ],
+        "last_seen_date": case.last_seen_date or "",
+        "last_seen_country": case.last_seen_country or "",
+        "last_seen_place": case.last_seen_place or "",
+        "route_countries": ", ".join(case.route_countries or []),
+        "event_type": case.event_type.value if case.event_type else "",
+        "circumstances": case.circumstances or "",
+        "distinguishing_marks": case.distinguishing_marks or "",
+        "clothing_and_belongings": case.clothing_and_belongings or "",
+        "vulnerabilities": case.vulnerabilities,
+        "protection_flags": [
+            {**flag, "reason": flag.get("reason") or ""} for flag in case.protection_flags
+        ],
+        "version": str(case.version),
+    }
+
+
+def payload_as_form_data(payload: dict[str, Any], version: int) -> dict[str, Any]:
+    """Submitted values back into form data, carrying another version (to re-apply them)."""
+    data = dict(payload)
+    data["aliases"] = "\n".join(payload.get("aliases") or [])
+    data["languages"] = ", ".join(payload.get("languages") or [])
+    data["route_countries"] = ", ".join(payload.get("route_countries") or [])
+    for name, value in list(data.items()):
+        if value is None:
+            data[name] = ""
+    data["identity_documents"] = [
+        {k: v or "" for k, v in doc.items()} for doc in payload.get("identity_documents") or []
+    ]
+    data["version"] = str(version)
+    return data
+
+
+def attach_errors(form: FlaskForm, messages: dict[str, Any]) -> None:
+    """Show schema or service errors next to the form fields they name."""
+    for name, msgs in messages.items():
+        if name not in form:
+            continue
+        field = form[name]
+        if isinstance(field, FieldList) and isinstance(msgs, dict):
+            for index, sub in msgs.items():
+                row = _row(field, index)
+                if row is None or not isinstance(sub, dict):
+                    field.errors = [*(field.errors or []), *_flatten(sub)]
+                    continue
+                for sub_name, sub_msgs in sub.items():
+                    if sub_name in row.form:
+                        row.form[sub_name].errors = _flatten(sub_msgs)
+        else:
+            field.errors = _flatten(msgs)
+
+
+def _row(field: FieldList, index: Any) -> Any:
+    try:
+        return field.entries[int(index)]
+    except (ValueError, IndexError):
+        return None
+
+
+def _flatten(msgs: Any) -> list[str]:
+    if isinstance(msgs, dict):
+        return [m for value in msgs.values() for m in _flatten(value)]
+    if isinstance(msgs, list | tuple):
+        return [m for value in msgs for m in _flatten(value)]
+    return [str(msgs)]

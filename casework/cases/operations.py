@@ -1,0 +1,474 @@
+"""Writes of the case registry: register, update, change status, link duplicates, audit reads.
+
+Each function flushes its change, writes the timeline event and appends the audit event in
+the caller's transaction; the request (or command) commits once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from casework.audit import append
+from casework.auth.models import Organisation
+from casework.auth.policy import Actor
+from casework.cases import queries, values
+from casework.cases.models import (
+    AgeBand,
+    Case,
+    CaseEvent,
+    CaseStatus,
+    CaseVulnerability,
+    ClosureReason,
+    EventType,
+    ReferenceCounter,
+    Sex,
+    TimelineKind,
+    Vulnerability,
+)
+from casework.cases.policy import ALL_CATEGORIES, FIELD_CATEGORIES, categories_of, check_transition
+from casework.db import utcnow
+from casework.errors import Conflict, InvalidInput, VersionConflict
+from casework.keys import create_data_key, indexer, set_index
+
+NAME_FIELDS = ("given_names", "family_names", "aliases")
+_CLEAR_LISTS = ("languages", "route_countries")
+_ENUMS: dict[str, Any] = {"sex": Sex, "age_band": AgeBand, "event_type": EventType}
+
+
+class CaseShredded(Conflict):
+    code = "shredded"
+
+
+# --- references ---------------------------------------------------------------------------
+
+
+def allocate_reference(session: Session, country: str, year: int) -> str:
+    """The next reference for a country and year, e.g. SLV-2026-000123.
+
+    One atomic upsert on the counter row: on PostgreSQL the row lock it takes makes concurrent
+    registrations wait for each other's commit (READ COMMITTED re-reads the updated row); on
+    SQLite the write transaction (BEGIN IMMEDIATE) already excludes other writers. The unique
+    constraint on `cases.reference` backs both up.
+    """
+    prefix = values.country_alpha3(country)
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = ReferenceCounter.__table__
+    stmt = (
+        insert(table)
+        .values(prefix=prefix, year=year, last_value=1)
+        .on_conflict_do_update(
+            index_elements=[table.c.prefix, table.c.year],
+            set_={"last_value": table.c.last_value + 1},
+        )
+        .returning(table.c.last_value)
+    )
+    number = session.execute(stmt).scalar_one()
+    return f"{prefix}-{year:04d}-{number:06d}"
+
+
+# --- applying validated input -------------------------------------------------------------
+
+
+def _apply(session: Session, case: Case, data: dict[str, Any]) -> list[str]:
+    """Set the given fields on the case; returns the names of those whose value changed."""
+    return [
+        name
+        for name in FIELD_CATEGORIES
+        if name in data and _set_field(session, case, name, data[name])
+    ]
+
+
+def _set_field(session: Session, case: Case, name: str, new: Any) -> bool:
+    if name == "vulnerabilities":
+        return _set_vulnerabilities(case, new or [])
+    if name == "protection_flags":
+        return _set_protection_flags(session, case, new or [])
+    if name in _ENUMS:
+        new = _ENUMS[name](new) if new else (Sex.unknown if name == "sex" else None)
+    elif name in _CLEAR_LISTS:
+        new = list(new or [])
+    else:
+        new = new or None
+    if getattr(case, name) == new:
+        return False
+    setattr(case, name, new)
+    if name == "last_seen_date":
+        # The month (and the precision) stay in clear for search and statistics.
+        parsed = values.approx_date_or_none(new)
+        case.last_seen_month = parsed.month_start if parsed else None
+        case.last_seen_precision = parsed.precision if parsed else None
+    return True
+
+
+def _set_vulnerabilities(case: Case, wanted: list[str]) -> bool:
+    target = {Vulnerability(v) for v in wanted}
+    current = {row.vulnerability: row for row in case.vulnerability_rows}
+    if set(current) == target:
+        return False
+    for flag, row in current.items():
+        if flag not in target:
+            case.vulnerability_rows.remove(row)
+    for flag in sorted(target - set(current)):
+        case.vulnerability_rows.append(CaseVulnerability(vulnerability=flag))
+    return True
+
+
+def _set_protection_flags(session: Session, case: Case, flags: list[dict[str, Any]]) -> bool:
+    normalised = [
+        {"kind": str(f["kind"]), "value": str(f["value"]), "reason": f["reason"]} for f in flags
+    ]
+    if normalised == case.protection_flags:
+        return False
+    org_targets = [f["value"] for f in normalised if f["kind"] == "organisation"]
+    known = queries.organisation_ids(session, org_targets)
+    bad = {
+        str(i): {"value": ["No such organisation."]}
+        for i, f in enumerate(normalised)
+        if f["kind"] == "organisation" and f["value"] not in known
+    }
+    if bad:
+        raise InvalidInput(
+            "A protection flag names an unknown organisation.", {"protection_flags": bad}
+        )
+    case.protection_targets = [{"kind": f["kind"], "value": f["value"]} for f in normalised]
+    case.protection_reasons = [f["reason"] for f in normalised]
+    return True
+
+
+def _check_record(case: Case, changed: list[str], age_band_given: bool) -> None:
+    """Rules across fields, on the record as it will be stored; may derive the age band."""
+    birth = values.approx_date_or_none(case.date_of_birth)
+    seen = values.approx_date_or_none(case.last_seen_date)
+    if birth and seen and birth.start > seen.end:
+        raise InvalidInput(
+            "The date of birth must be before the last-seen date.",
+            {"date_of_birth": ["Must be before the last-seen date."]},
+        )
+    if birth is None:
+        return
+    at = seen or values.ApproxDate.exact(dt.datetime.now(dt.UTC).date())
+    possible = values.age_bands_possible(birth, at)
+    if case.age_band is not None and case.age_band in possible:
+        return
+    if case.age_band is not None and age_band_given:
+        raise InvalidInput(
+            "The age band does not agree with the date of birth.",
+            {"age_band": ["Does not agree with the date of birth and last-seen date."]},
+        )
+    derived = possible[0] if len(possible) == 1 else None
+    if case.age_band != derived:
+        case.age_band = derived
+        if "age_band" not in changed:
+            changed.append("age_band")
+
+
+def _index_names(session: Session, case: Case) -> None:
+    names = case.all_names
+    tokens = indexer(session).name_tokens(queries.NAME_FIELD, names) if names.strip() else set()
+    set_index(session, case.id, case.data_key, queries.NAME_FIELD, tokens)
+
+
+# --- version and timeline -----------------------------------------------------------------
+
+
+def _ensure_writable(case: Case) -> None:
+    if case.is_shredded:
+        raise CaseShredded("This case's personal data was destroyed; it can no longer change.")
+
+
+def _check_expected(case: Case, expected: int | None) -> None:
+    if expected is not None and expected != case.version:
+        raise VersionConflict(
+            "The case was changed by someone else since you loaded it.",
+            {"version": [f"The current version is {case.version}."]},
+            extra={"current_version": case.version},
+        )
+
+
+def _claim_version(session: Session, case: Case) -> None:
+    """UPDATE … SET version = v + 1 WHERE version = v: nothing is overwritten silently."""
+    now = utcnow()
+    with session.no_autoflush:
+        result = session.execute(
+            update(Case)
+            .where(Case.id == case.id, Case.version == case.version)
+            .values(version=case.version + 1, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            current = queries.current_version(session, case.id)
+            raise VersionConflict(
+                "The case was changed by someone else meanwhile.",
+                {"version": [f"The current version is {current}."]},
+                extra={"current_version": current},
+            )
+    set_committed_value(case, "version", case.version + 1)
+    set_committed_value(case, "updated_at", now)
+
+
+def _event(
+    session: Session,
+    actor: Actor,
+    case: Case,
+    kind: TimelineKind,
+    *,
+    note: str | None = None,
+    fields: list[str] | None = None,
+    from_status: CaseStatus | None = None,
+    to_status: CaseStatus | None = None,
+    closure_reason: ClosureReason | None = None,
+    related: Case | None = None,
+) -> CaseEvent:
+    event = CaseEvent(
+        id=uuid.uuid4(),
+        case=case,
+        data_key=case.data_key,
+        kind=kind,
+        from_status=from_status,
+        to_status=to_status,
+        closure_reason=closure_reason,
+        related_case_id=related.id if related else None,
+        fields=list(fields or []),
+        version=case.version,
+        actor_id=actor.user_id,
+        actor_role=actor.role,
+        occurred_at=utcnow(),
+    )
+    event.note = note
+    session.add(event)
+    return event
+
+
+def _audit(
+    session: Session,
+    actor: Actor,
+    action: str,
+    case: Case,
+    categories: list[str] | tuple[str, ...],
+    details: dict[str, Any],
+) -> None:
+    append(
+        session,
+        actor,
+        action,
+        object_type="case",
+        object_id=case.reference,
+        case_reference=case.reference,
+        categories=list(categories),
+        details=details,
+    )
+
+
+# --- services -----------------------------------------------------------------------------
+
+
+def create_case(session: Session, actor: Actor, data: dict[str, Any]) -> Case:
+    """Register a case for the actor's organisation from validated input (CaseCreateSchema)."""
+    org = session.get(Organisation, actor.organisation_id) if actor.organisation_id else None
+    if org is None:
+        raise InvalidInput("Cases are registered by a user of an organisation.")
+    now = utcnow()
+    case = Case(
+        id=uuid.uuid4(),
+        organisation_id=org.id,
+        data_key=create_data_key(session, "case"),
+        status=CaseStatus.reported,
+        version=1,
+        sex=Sex.unknown,
+        languages=[],
+        route_countries=[],
+        protection_targets=[],
+        created_at=now,
+        updated_at=now,
+    )
+    changed = _apply(session, case, data)
+    _check_record(case, changed, "age_band" in data)
+    case.reference = allocate_reference(session, org.country, now.year)
+    session.add(case)
+    session.flush()
+    _index_names(session, case)
+    _event(session, actor, case, TimelineKind.created, fields=changed, to_status=case.status)
+    _audit(
+        session,
+        actor,
+        "case.create",
+        case,
+        categories_of(changed),
+        {"fields": sorted(changed), "version": case.version, "status": case.status.value},
+    )
+    session.flush()
+    return case
+
+
+def update_case(
+    session: Session,
+    actor: Actor,
+    case: Case,
+    data: dict[str, Any],
+    expected_version: int | None,
+) -> list[str]:
+    """Change the given fields if `expected_version` is current; returns the changed names."""
+    _ensure_writable(case)
+    _check_expected(case, expected_version)
+    changed = _apply(session, case, data)
+    _check_record(case, changed, "age_band" in data)
+    if not changed:
+        return []
+    _claim_version(session, case)
+    if any(name in changed for name in NAME_FIELDS):
+        _index_names(session, case)
+    _event(session, actor, case, TimelineKind.updated, fields=changed)
+    _audit(
+        session,
+        actor,
+        "case.update",
+        case,
+        categories_of(changed),
+        {"fields": sorted(changed), "version": case.version},
+    )
+    session.flush()
+    return changed
+
+
+def change_status(
+    session: Session,
+    actor: Actor,
+    case: Case,
+    status: CaseStatus,
+    note: str,
+    closure_reason: ClosureReason | None = None,
+    expected_version: int | None = None,
+) -> Case:
+    """Move the case along the transition table (policy.TRANSITIONS), with a required note."""
+    _ensure_writable(case)
+    _check_expected(case, expected_version)
+    check_transition(session, case, status, closure_reason)
+    return _set_status(session, actor, case, status, note, closure_reason, checked=True)
+
+
+def set_status_unchecked(
+    session: Session,
+    actor: Actor,
+    case: Case,
+    status: CaseStatus,
+    note: str,
+    closure_reason: ClosureReason | None = None,
+) -> Case:
+    """Set any status without the transition rules: for tests and demo data only.
+
+    It is how a case reaches deceased_identified before identifications exist.
+    """
+    _ensure_writable(case)
+    return _set_status(session, actor, case, status, note, closure_reason, checked=False)
+
+
+def _set_status(
+    session: Session,
+    actor: Actor,
+    case: Case,
+    status: CaseStatus,
+    note: str,
+    closure_reason: ClosureReason | None,
+    *,
+    checked: bool,
+    related: Case | None = None,
+) -> Case:
+    if not (note or "").strip():
+        raise InvalidInput("A note is required.", {"note": ["A note is required."]})
+    previous = case.status
+    _claim_version(session, case)
+    case.status = status
+    case.closure_reason = closure_reason if status is CaseStatus.closed else None
+    kind = TimelineKind.linked_as_duplicate if related else TimelineKind.status_changed
+    _event(
+        session,
+        actor,
+        case,
+        kind,
+        note=note,
+        from_status=previous,
+        to_status=status,
+        closure_reason=case.closure_reason,
+        related=related,
+    )
+    details: dict[str, Any] = {
+        "from": previous.value,
+        "to": status.value,
+        "closure_reason": case.closure_reason.value if case.closure_reason else None,
+        "version": case.version,
+    }
+    if not checked:
+        details["unchecked"] = True
+    if related is not None:
+        details["duplicate_of"] = related.reference
+    action = "case.link_duplicate" if related else "case.status"
+    _audit(session, actor, action, case, [], details)
+    session.flush()
+    return case
+
+
+def link_duplicate(
+    session: Session,
+    actor: Actor,
+    survivor: Case,
+    duplicate: Case,
+    note: str,
+    expected_version: int | None = None,
+) -> Case:
+    """Close `duplicate` as a duplicate of `survivor`; its history stays visible from there."""
+    if duplicate.id == survivor.id:
+        raise InvalidInput(
+            "A case cannot be a duplicate of itself.",
+            {"duplicate_reference": ["Name another case."]},
+        )
+    if survivor.duplicate_of_id is not None:
+        raise Conflict(
+            "This case is itself linked as a duplicate; link to the surviving case instead.",
+            {"duplicate_reference": ["Link to the surviving case."]},
+        )
+    if duplicate.duplicate_of_id is not None:
+        raise Conflict(
+            "That case is already linked as a duplicate.",
+            {"duplicate_reference": ["Already linked."]},
+        )
+    _ensure_writable(survivor)
+    _ensure_writable(duplicate)
+    _check_expected(survivor, expected_version)
+    check_transition(session, duplicate, CaseStatus.closed, ClosureReason.duplicate)
+    _claim_version(session, survivor)
+    duplicate.duplicate_of = survivor
+    _set_status(
+        session,
+        actor,
+        duplicate,
+        CaseStatus.closed,
+        note,
+        ClosureReason.duplicate,
+        checked=True,
+        related=survivor,
+    )
+    _event(session, actor, survivor, TimelineKind.duplicate_linked, note=note, related=duplicate)
+    _audit(
+        session,
+        actor,
+        "case.link_duplicate",
+        survivor,
+        [],
+        {"duplicate": duplicate.reference, "version": survivor.version},
+    )
+    session.flush()
+    return survivor
+
+
+def record_read(session: Session, actor: Actor, case: Case, view: str = "case") -> None:
+    """Audit that the actor was shown the case's personal fields (not for list rows)."""
+    categories = ALL_CATEGORIES if view != "timeline" else ("circumstances",)
+    _audit(session, actor, "case.read", case, categories, {"view": view})

@@ -1,0 +1,261 @@
+"""Reads of the case registry, always scoped to the actor's organisation.
+
+Name search goes through the blind index, then decrypts a capped set of candidates and
+re-checks them; every other list decrypts only the rows of the page it returns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from casework.auth.models import Organisation
+from casework.auth.policy import Actor, scoped
+from casework.cases import duplicates
+from casework.cases.models import (
+    Case,
+    CaseEvent,
+    CaseStatus,
+    CaseVulnerability,
+    DatePrecision,
+    Vulnerability,
+)
+from casework.cases.values import ApproxDate
+from casework.crypto import recheck_name
+from casework.keys import indexer, owners_matching
+
+NAME_FIELD = "cases.name"
+#: Most index candidates a name search decrypts and re-checks; more means "refine the search".
+NAME_CANDIDATE_CAP = 1000
+#: Most cases compared when looking for possible duplicates of one case.
+DUPLICATE_CANDIDATE_CAP = 200
+#: How deep chains of linked duplicates are followed for the timeline.
+MAX_DUPLICATE_DEPTH = 5
+_REFERENCE = re.compile(r"^[A-Z]{3}-\d{4}-\d{6,9}$")
+
+
+def normalise_reference(text: str) -> str:
+    return (text or "").strip().upper()
+
+
+def is_reference(text: str) -> bool:
+    return bool(_REFERENCE.match(normalise_reference(text)))
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    """Search criteria; none of them is personal except `q` (a name or a reference)."""
+
+    q: str | None = None
+    status: CaseStatus | None = None
+    nationality: str | None = None
+    last_seen_country: str | None = None
+    last_seen_from: ApproxDate | None = None
+    last_seen_to: ApproxDate | None = None
+    vulnerability: Vulnerability | None = None
+
+
+@dataclass
+class CasePage:
+    items: list[Case]
+    total: int
+    truncated: bool = False  # the name search hit NAME_CANDIDATE_CAP
+
+
+def _order() -> list[Any]:
+    # created_at alone ties within one request; the id makes the order total and stable.
+    return [Case.created_at.desc(), Case.id.desc()]
+
+
+def _conditions(filters: CaseFilters) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if filters.status is not None:
+        where.append(Case.status == filters.status)
+    if filters.nationality:
+        where.append(Case.nationality == filters.nationality)
+    if filters.last_seen_country:
+        where.append(Case.last_seen_country == filters.last_seen_country)
+    if filters.last_seen_from is not None:
+        low = filters.last_seen_from.month_start
+        # A year-only date spans January to December: it overlaps when its year reaches `low`.
+        where.append(
+            or_(
+                Case.last_seen_month >= low,
+                and_(
+                    Case.last_seen_precision == DatePrecision.year,
+                    Case.last_seen_month >= dt.date(low.year, 1, 1),
+                ),
+            )
+        )
+    if filters.last_seen_to is not None:
+        end = filters.last_seen_to.end
+        where.append(Case.last_seen_month <= dt.date(end.year, end.month, 1))
+    if filters.vulnerability is not None:
+        flagged = select(CaseVulnerability.case_id).where(
+            CaseVulnerability.vulnerability == filters.vulnerability
+        )
+        where.append(Case.id.in_(flagged))
+    return where
+
+
+def _scoped(actor: Actor) -> Select[tuple[Case]]:
+    return scoped(select(Case), Case, actor)
+
+
+def case_by_reference(
+    session: Session, actor: Actor, reference: str, *, for_update: bool = False
+) -> Case | None:
+    """The actor's organisation's case with this reference, or None (also for other orgs)."""
+    ref = normalise_reference(reference)
+    if not is_reference(ref):
+        return None
+    stmt = _scoped(actor).where(Case.reference == ref)
+    if for_update:
+        # Row lock on PostgreSQL, so the version and status checked are the ones written over;
+        # SQLite already serialises writers (BEGIN IMMEDIATE).
+        stmt = stmt.with_for_update(of=Case)
+    return session.scalar(stmt)
+
+
+def cases_for_update(session: Session, actor: Actor, references: Sequence[str]) -> dict[str, Case]:
+    """Several cases locked in one statement, in id order (two linkers cannot deadlock)."""
+    refs = [normalise_reference(r) for r in references if is_reference(r)]
+    if not refs:
+        return {}
+    stmt = _scoped(actor).where(Case.reference.in_(refs)).order_by(Case.id).with_for_update(of=Case)
+    return {c.reference: c for c in session.scalars(stmt)}
+
+
+def current_version(session: Session, case_id: uuid.UUID) -> int | None:
+    return session.scalar(select(Case.version).where(Case.id == case_id))
+
+
+def organisation_ids(session: Session, ids: Sequence[str]) -> set[str]:
+    """Which of these organisation ids exist."""
+    wanted = []
+    for value in ids:
+        try:
+            wanted.append(uuid.UUID(value))
+        except ValueError:
+            continue
+    if not wanted:
+        return set()
+    found = session.scalars(select(Organisation.id).where(Organisation.id.in_(wanted)))
+    return {str(i) for i in found}
+
+
+def organisation_names(session: Session, ids: Sequence[str]) -> dict[str, str]:
+    wanted = [uuid.UUID(i) for i in ids if i]
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Organisation.id, Organisation.name).where(Organisation.id.in_(wanted))
+    )
+    return {str(i): name for i, name in rows}
+
+
+def search_cases(
+    session: Session, actor: Actor, filters: CaseFilters, page: int, per_page: int
+) -> CasePage:
+    """One page of the organisation's cases, newest first, matching every filter given."""
+    where = _conditions(filters)
+    q = (filters.q or "").strip()
+    if q and is_reference(q):
+        where.append(Case.reference == normalise_reference(q))
+    elif q:
+        return _name_search(session, actor, q, where, page, per_page)
+    total = session.scalar(scoped(select(func.count(Case.id)), Case, actor).where(*where)) or 0
+    stmt = (
+        _scoped(actor)
+        .where(*where)
+        .order_by(*_order())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return CasePage(list(session.scalars(stmt)), total)
+
+
+def _name_search(
+    session: Session,
+    actor: Actor,
+    q: str,
+    where: list[ColumnElement[bool]],
+    page: int,
+    per_page: int,
+) -> CasePage:
+    token_sets = indexer(session).query_name_tokens(NAME_FIELD, q)
+    if not token_sets:
+        # A query without a searchable part matches nothing, not everything.
+        return CasePage([], 0)
+    in_index = [Case.id.in_(sub) for sub in owners_matching(NAME_FIELD, token_sets)]
+    stmt = _scoped(actor).where(*where, *in_index).order_by(*_order()).limit(NAME_CANDIDATE_CAP + 1)
+    candidates = list(session.scalars(stmt))
+    truncated = len(candidates) > NAME_CANDIDATE_CAP
+    confirmed = [c for c in candidates[:NAME_CANDIDATE_CAP] if recheck_name(q, c.all_names)]
+    start = (page - 1) * per_page
+    return CasePage(confirmed[start : start + per_page], len(confirmed), truncated)
+
+
+def possible_duplicates(session: Session, case: Case) -> list[duplicates.DuplicateMatch]:
+    """Other live cases of the case's organisation that may be the same person."""
+    facts = duplicates.CaseFacts.of(case)
+    token_sets = indexer(session).query_name_tokens(NAME_FIELD, facts.names)
+    if not token_sets:
+        return []
+    # Any part may match here; `duplicates.compare` then demands enough parts and no
+    # contradiction, on decrypted values.
+    any_part = owners_matching(NAME_FIELD, [set().union(*token_sets)])[0]
+    stmt = (
+        select(Case)
+        .where(
+            Case.organisation_id == case.organisation_id,
+            Case.id != case.id,
+            Case.duplicate_of_id.is_(None),
+            Case.id.in_(any_part),
+        )
+        .order_by(*_order())
+        .limit(DUPLICATE_CANDIDATE_CAP)
+    )
+    others = [duplicates.CaseFacts.of(c) for c in session.scalars(stmt)]
+    return duplicates.rank(facts, others)
+
+
+def linked_case_ids(session: Session, case: Case) -> list[uuid.UUID]:
+    """The case and every case linked into it as a duplicate (following chains a few deep)."""
+    ids = [case.id]
+    frontier = [case.id]
+    for _ in range(MAX_DUPLICATE_DEPTH):
+        found = list(session.scalars(select(Case.id).where(Case.duplicate_of_id.in_(frontier))))
+        found = [i for i in found if i not in ids]
+        if not found:
+            break
+        ids += found
+        frontier = found
+    return ids
+
+
+def timeline(session: Session, case: Case, page: int, per_page: int) -> tuple[list[CaseEvent], int]:
+    """The case's history, oldest first, including the history of its linked duplicates."""
+    ids = linked_case_ids(session, case)
+    where = CaseEvent.case_id.in_(ids)
+    total = session.scalar(select(func.count(CaseEvent.id)).where(where)) or 0
+    stmt = (
+        select(CaseEvent)
+        .where(where)
+        .order_by(CaseEvent.occurred_at, CaseEvent.version, CaseEvent.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return list(session.scalars(stmt)), total
+
+
+def case_by_reference_any_org(session: Session, reference: str) -> Case | None:
+    """For the command line only (a system actor acts for the instance, not an organisation)."""
+    return session.scalar(select(Case).where(Case.reference == normalise_reference(reference)))

@@ -1,0 +1,344 @@
+"""Pages of the case registry: list and search, registration, case page, edit, status, link.
+
+Searches by name are POST forms: personal data never appears in a URL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
+from marshmallow import ValidationError
+
+from casework.auth.policy import can
+from casework.cases import forms, operations, queries
+from casework.cases.guard import acting, guarded
+from casework.cases.models import Case, CaseStatus, ClosureReason
+from casework.cases.policy import (
+    CHANGE_CASE_STATUS,
+    LINK_DUPLICATES,
+    READ_CASES,
+    WRITE_CASES,
+    allowed_targets,
+    closure_reasons_for,
+)
+from casework.cases.schemas import (
+    CaseCreateSchema,
+    CaseQuerySchema,
+    CaseUpdateSchema,
+    LinkDuplicateSchema,
+    StatusChangeSchema,
+    filters_from,
+)
+from casework.cases.values import country_name
+from casework.errors import CaseworkError, NotFound, VersionConflict
+from casework.navigation import add_nav
+from casework.web import db_session
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+add_nav("cases.index", _l("Cases"), READ_CASES)
+
+PER_PAGE = 25
+TIMELINE_LIMIT = 500
+_FILTERS = (
+    "status",
+    "nationality",
+    "last_seen_country",
+    "last_seen_from",
+    "last_seen_to",
+    "vulnerability",
+)
+
+
+@bp.context_processor
+def _labels() -> dict[str, Any]:
+    return {
+        "status_labels": forms.STATUS_LABELS,
+        "closure_labels": forms.CLOSURE_LABELS,
+        "sex_labels": forms.SEX_LABELS,
+        "event_labels": forms.EVENT_LABELS,
+        "vulnerability_labels": forms.VULNERABILITY_LABELS,
+        "document_labels": forms.DOCUMENT_LABELS,
+        "country_name": country_name,
+    }
+
+
+def _case_or_404(reference: str, *, for_update: bool = False) -> Case:
+    case = queries.case_by_reference(db_session(), acting(), reference, for_update=for_update)
+    if case is None:
+        raise NotFound(_("No such case."))
+    return case
+
+
+def _discard_failed_write() -> None:
+    # A refused change is answered with a redirect (a 3xx commits): drop anything it touched.
+    db_session().rollback()
+
+
+def _back_to(case_reference: str, anchor: str = "") -> Any:
+    return redirect(url_for("cases.detail", reference=case_reference) + anchor, code=303)
+
+
+def _flash_errors(messages: dict[str, Any]) -> None:
+    for name, msgs in messages.items():
+        for msg in forms._flatten(msgs):
+            flash(f"{name}: {msg}", "error")
+
+
+# --- list and search ----------------------------------------------------------------------
+
+
+@bp.route("", methods=["GET", "POST"])
+@login_required
+@guarded(READ_CASES)
+def index() -> Any:
+    """GET takes the non-personal filters only; a name search is POSTed (never in the URL)."""
+    if request.method == "POST":
+        form = forms.CaseSearchForm()
+        raw = {k: v for k, v in request.form.items() if k in (*_FILTERS, "q", "page") and v}
+    else:
+        # Filled from the query string, but still carrying a CSRF token for the POST it leads to.
+        form = forms.CaseSearchForm(formdata=request.args)
+        raw = {k: v for k, v in request.args.items() if k in (*_FILTERS, "page") and v}
+    raw["per_page"] = str(PER_PAGE)
+    try:
+        args = CaseQuerySchema().load(raw)
+    except ValidationError as exc:
+        forms.attach_errors(form, exc.messages_dict)
+        return render_template("cases/list.html", form=form, found=None, page=1), 422
+    found = queries.search_cases(
+        db_session(), acting(), filters_from(args), args["page"], args["per_page"]
+    )
+    pages = max(1, -(-found.total // PER_PAGE))
+    return render_template(
+        "cases/list.html",
+        form=form,
+        found=found,
+        page=args["page"],
+        pages=pages,
+        may_register=can(acting(), WRITE_CASES),
+    )
+
+
+# --- registration and editing -------------------------------------------------------------
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+@guarded(WRITE_CASES)
+def new() -> Any:
+    form = forms.CaseForm()
+    status = 200
+    if request.method == "POST":
+        try:
+            data = CaseCreateSchema().load(forms.case_payload(form))
+            case = operations.create_case(db_session(), acting(), data)
+        except ValidationError as exc:
+            forms.attach_errors(form, exc.messages_dict)
+            status = 422
+        except CaseworkError as exc:
+            forms.attach_errors(form, exc.fields)
+            flash(exc.message, "error")
+            status = exc.status
+        else:
+            flash(_("Case %(reference)s registered.", reference=case.reference), "info")
+            return _back_to(case.reference)
+    form.add_blank_rows()
+    return render_template("cases/new.html", form=form), status
+
+
+@bp.route("/<reference>/edit", methods=["GET", "POST"])
+@login_required
+@guarded(WRITE_CASES)
+def edit(reference: str) -> Any:
+    session = db_session()
+    actor = acting()
+    if request.method == "GET":
+        case = _case_or_404(reference)
+        form = forms.CaseForm(data=forms.form_data(case))
+        form.add_blank_rows()
+        operations.record_read(session, actor, case, view="edit")
+        return render_template("cases/edit.html", form=form, case=case)
+
+    form = forms.CaseForm()
+    case = _case_or_404(reference, for_update=True)
+    payload = forms.case_payload(form)
+    expected = _version(form.version.data)
+    if expected is None:
+        # Without the version the user saw, saving could overwrite someone else's change.
+        return _conflict(reference, payload)
+    try:
+        data = CaseUpdateSchema().load(payload)
+        operations.update_case(session, actor, case, data, expected)
+    except ValidationError as exc:
+        forms.attach_errors(form, exc.messages_dict)
+        form.add_blank_rows()
+        return render_template("cases/edit.html", form=form, case=case), 422
+    except VersionConflict:
+        return _conflict(reference, payload)
+    except CaseworkError as exc:
+        forms.attach_errors(form, exc.fields)
+        flash(exc.message, "error")
+        form.add_blank_rows()
+        return render_template("cases/edit.html", form=form, case=case), exc.status
+    flash(_("Case %(reference)s saved.", reference=case.reference), "info")
+    return _back_to(case.reference)
+
+
+def _conflict(reference: str, payload: dict[str, Any]) -> Any:
+    """Someone saved first: show their version beside the user's, ready to re-apply."""
+    session = db_session()
+    session.rollback()
+    current = _case_or_404(reference)
+    theirs = forms.form_data(current)
+    # formdata=None: the form shows the user's values with the *current* version, not the
+    # stale version the request carried.
+    form = forms.CaseForm(formdata=None, data=forms.payload_as_form_data(payload, current.version))
+    form.add_blank_rows()
+    yours = forms.payload_as_form_data(payload, current.version)
+    differing = [name for name in payload if _shown(yours.get(name)) != _shown(theirs.get(name))]
+    operations.record_read(session, acting(), current, view="conflict")
+    # The page shows the stored record, so its read is audited although the answer is a 409.
+    g.commit_on_error = True
+    return render_template(
+        "cases/conflict.html",
+        form=form,
+        case=current,
+        yours=yours,
+        theirs=theirs,
+        differing=differing,
+        shown=_shown,
+    ), 409
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return "\n".join(
+            " ".join(f"{v}" for v in item.values()) if isinstance(item, dict) else str(item)
+            for item in value
+        )
+    return "" if value is None else str(value)
+
+
+# --- the case page ------------------------------------------------------------------------
+
+
+@bp.route("/<reference>")
+@login_required
+@guarded(READ_CASES)
+def detail(reference: str) -> Any:
+    session = db_session()
+    actor = acting()
+    case = _case_or_404(reference)
+    operations.record_read(session, actor, case)
+    events, total_events = queries.timeline(session, case, 1, TIMELINE_LIMIT)
+    status_form = link_form = None
+    if can(actor, CHANGE_CASE_STATUS) and allowed_targets(case.status) and not case.is_shredded:
+        status_form = forms.StatusForm(version=str(case.version))
+        status_form.status.choices = forms.choices_of(
+            [(s.value, forms.STATUS_LABELS[s]) for s in allowed_targets(case.status)]
+        )
+        status_form.closure_reason.choices = forms.choices_of(
+            [("", "—")]
+            + [(r.value, forms.CLOSURE_LABELS[r]) for r in closure_reasons_for(case.status)]
+        )
+    duplicates = []
+    if can(actor, LINK_DUPLICATES) and case.duplicate_of_id is None and not case.is_shredded:
+        link_form = forms.LinkDuplicateForm(version=str(case.version))
+        duplicates = queries.possible_duplicates(session, case)
+    org_ids = [f["value"] for f in case.protection_targets if f["kind"] == "organisation"]
+    return render_template(
+        "cases/detail.html",
+        case=case,
+        events=events,
+        more_events=total_events > len(events),
+        status_form=status_form,
+        link_form=link_form,
+        duplicates=duplicates,
+        organisation_names=queries.organisation_names(session, org_ids),
+        may_edit=can(actor, WRITE_CASES) and not case.is_shredded,
+    )
+
+
+@bp.route("/<reference>/status", methods=["POST"])
+@login_required
+@guarded(CHANGE_CASE_STATUS)
+def change_status(reference: str) -> Any:
+    form = forms.StatusForm()
+    case = _case_or_404(reference, for_update=True)
+    raw: dict[str, Any] = {
+        "status": form.status.data or "",
+        "note": form.note.data or "",
+        "closure_reason": form.closure_reason.data or None,
+    }
+    try:
+        data = StatusChangeSchema().load(raw)
+        reason = data.get("closure_reason")
+        operations.change_status(
+            db_session(),
+            acting(),
+            case,
+            CaseStatus(data["status"]),
+            data["note"],
+            ClosureReason(reason) if reason else None,
+            expected_version=_version(form.version.data),
+        )
+    except ValidationError as exc:
+        _discard_failed_write()
+        _flash_errors(exc.messages_dict)
+        return _back_to(reference, "#change-status")
+    except CaseworkError as exc:
+        _discard_failed_write()
+        flash(exc.message, "error")
+        return _back_to(reference, "#change-status")
+    flash(_("Status changed."), "info")
+    return _back_to(case.reference)
+
+
+@bp.route("/<reference>/link-duplicate", methods=["POST"])
+@login_required
+@guarded(LINK_DUPLICATES)
+def link_duplicate(reference: str) -> Any:
+    form = forms.LinkDuplicateForm()
+    session = db_session()
+    raw = {"duplicate_reference": form.duplicate_reference.data or "", "note": form.note.data}
+    try:
+        data = LinkDuplicateSchema().load(raw)
+        wanted = [reference, data["duplicate_reference"]]
+        found = queries.cases_for_update(session, acting(), wanted)
+        survivor = found.get(queries.normalise_reference(reference))
+        if survivor is None:
+            raise NotFound(_("No such case."))
+        duplicate = found.get(queries.normalise_reference(data["duplicate_reference"]))
+        if duplicate is None:
+            _discard_failed_write()
+            flash(_("There is no case with that reference in your organisation."), "error")
+            return _back_to(reference, "#link-duplicate")
+        operations.link_duplicate(
+            session, acting(), survivor, duplicate, data["note"], _version(form.version.data)
+        )
+    except ValidationError as exc:
+        _discard_failed_write()
+        _flash_errors(exc.messages_dict)
+        return _back_to(reference, "#link-duplicate")
+    except NotFound:
+        raise
+    except CaseworkError as exc:
+        _discard_failed_write()
+        flash(exc.message, "error")
+        return _back_to(reference, "#link-duplicate")
+    flash(
+        _("Case %(duplicate)s closed as a duplicate of this case.", duplicate=duplicate.reference),
+        "info",
+    )
+    return _back_to(survivor.reference)
+
+
+def _version(value: str | None) -> int | None:
+    try:
+        return int(value or "")
+    except ValueError:
+        return None
