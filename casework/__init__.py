@@ -126,8 +126,14 @@ def _domain_blueprints() -> list[tuple[list[Any], list[Any]]]:
     from casework.audit import views as audit_views
     from casework.cases import api as cases_api
     from casework.cases import views as cases_views
+    from casework.families import api as families_api
+    from casework.families import views as families_views
 
-    return [([audit_views.bp], [audit_api.blp]), ([cases_views.bp], [cases_api.blp])]
+    return [
+        ([audit_views.bp], [audit_api.blp]),
+        ([cases_views.bp], [cases_api.blp]),
+        ([families_views.bp], [families_api.blp]),
+    ]
 
 
 def _register_globals(app: Flask) -> None:

@@ -255,11 +255,13 @@ def _load_domain_commands() -> None:
     """Domains add their own command groups (keys, audit) here, lowest layer first."""
     from casework.audit.cli import audit
     from casework.cases.cli import shred as shred_case
+    from casework.families.cli import shred_relative
     from casework.keys.cli import keys
 
     main.add_command(keys)
     main.add_command(audit)
     register(keys, shred_case)
+    register(keys, shred_relative)
 
 
 _load_domain_commands()

@@ -1,0 +1,306 @@
+"""JSON API of the families domain: relatives, the hotline look-up, consents, notifications, the
+liaison worklist and erasure (thin: parse, call a service, dump)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from flask import request, url_for
+
+from casework.api import PageArgs, api_blueprint, page_of
+from casework.cases import queries as case_queries
+from casework.cases.guard import acting, guarded
+from casework.cases.models import Case
+from casework.db import utcnow
+from casework.errors import InvalidInput, NotFound
+from casework.families import operations, queries
+from casework.families.models import Consent, Notification, Relative
+from casework.families.policy import (
+    CONSENT,
+    CREATE_RELATIVE,
+    ERASE_RELATIVE,
+    GIVE_CONSENT,
+    LOOKUP_RELATIVES,
+    MANAGE_NOTIFICATIONS,
+    NOTIFICATIONS,
+    READ_NOTIFICATIONS,
+    READ_RELATIVES,
+    READ_WORKLIST,
+    UPDATE_RELATIVE,
+    WITHDRAW_CONSENT,
+)
+from casework.families.schemas import (
+    ConsentCreateSchema,
+    ConsentListSchema,
+    ConsentSchema,
+    ConsentWithdrawSchema,
+    EraseSchema,
+    LookupArgs,
+    NoRelativeReachableSchema,
+    NotificationCreateSchema,
+    NotificationListSchema,
+    NotificationSchema,
+    NotificationUpdateSchema,
+    RelativeCreateSchema,
+    RelativeListSchema,
+    RelativeSchema,
+    RelativeUpdateSchema,
+    UnreachableRecordSchema,
+    WorklistArgs,
+    WorklistSchema,
+)
+from casework.web import db_session
+
+blp = api_blueprint(
+    "families_api",
+    __name__,
+    description="Relatives of missing persons, their consent, and notifications to families",
+)
+
+_IF_MATCH = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
+
+
+def _version(body_version: int | None) -> int | None:
+    """The version the client last saw: the body's `version` or an If-Match header."""
+    header = request.headers.get("If-Match")
+    header_version = None
+    if header is not None:
+        match = _IF_MATCH.match(header.strip())
+        if match is None:
+            raise InvalidInput("If-Match must carry a version.", {"If-Match": ["Not a version."]})
+        header_version = int(match.group(1))
+    if body_version is not None and header_version is not None and body_version != header_version:
+        raise InvalidInput(
+            "The version in the body and in If-Match differ.",
+            {"version": ["Differs from If-Match."]},
+        )
+    return body_version if body_version is not None else header_version
+
+
+def _etag(record: Any) -> dict[str, str]:
+    return {"ETag": f'"{record.version}"'}
+
+
+def _case(reference: str) -> Case:
+    case = case_queries.case_by_reference(db_session(), acting(), reference)
+    if case is None:
+        raise NotFound("No such case.")
+    return case
+
+
+def _relative(relative_id: uuid.UUID) -> Relative:
+    relative = queries.relative_for_actor(db_session(), relative_id, acting())
+    if relative is None:
+        raise NotFound("No such relative.")
+    return relative
+
+
+def _consent(consent_id: uuid.UUID) -> Consent:
+    consent = queries.consent_for_actor(db_session(), consent_id, acting())
+    if consent is None:
+        raise NotFound("No such consent.")
+    return consent
+
+
+def _notification(notification_id: uuid.UUID) -> Notification:
+    found = queries.notification_for_actor(db_session(), notification_id, acting())
+    if found is None:
+        raise NotFound("No such notification.")
+    return found
+
+
+# --- relatives --------------------------------------------------------------------------------
+
+
+@blp.route("/cases/<reference>/relatives", methods=["GET"])
+@guarded(READ_RELATIVES)
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, RelativeListSchema)
+def list_relatives(args: dict[str, Any], reference: str):
+    """The relatives of a case with their contacts (each read is audited)."""
+    session = db_session()
+    case = _case(reference)
+    page, per_page = args["page"], args["per_page"]
+    items, total = queries.relatives_of_case(session, case.id, page, per_page)
+    operations.record_relative_reads(session, acting(), items, view="case_relatives")
+    return page_of(items, page, per_page, total)
+
+
+@blp.route("/cases/<reference>/relatives", methods=["POST"])
+@guarded(CREATE_RELATIVE)
+@blp.arguments(RelativeCreateSchema)
+@blp.response(201, RelativeSchema)
+def create_relative(data: dict[str, Any], reference: str):
+    """Add a relative; the phone is returned in E.164 (national numbers read for
+    `phone_region`, default the organisation's country)."""
+    relative = operations.create_relative(db_session(), acting(), _case(reference), data)
+    headers = _etag(relative)
+    headers["Location"] = url_for("families_api.get_relative", relative_id=relative.id)
+    return relative, headers
+
+
+@blp.route("/relatives", methods=["GET"])
+@guarded(LOOKUP_RELATIVES)
+@blp.arguments(LookupArgs, location="query")
+@blp.response(200, RelativeListSchema)
+def lookup_relatives(args: dict[str, Any]):
+    """The hotline look-up: relatives of the organisation's cases with this `phone` (any
+    writing; national numbers read for `region`, default the organisation's country) or
+    `email` (case-insensitive). Found through the blind index, then re-checked."""
+    found = operations.lookup_relatives(
+        db_session(),
+        acting(),
+        phone=args.get("phone"),
+        email=args.get("email"),
+        region=args.get("region"),
+    )
+    page, per_page = args["page"], args["per_page"]
+    start = (page - 1) * per_page
+    return page_of(found[start : start + per_page], page, per_page, len(found))
+
+
+@blp.route("/relatives/<uuid:relative_id>", methods=["GET"])
+@guarded(READ_RELATIVES)
+@blp.response(200, RelativeSchema)
+def get_relative(relative_id: uuid.UUID):
+    """One relative with contacts and safety note (the read is audited)."""
+    relative = _relative(relative_id)
+    operations.record_relative_reads(db_session(), acting(), [relative], view="relative")
+    return relative, _etag(relative)
+
+
+@blp.route("/relatives/<uuid:relative_id>", methods=["PATCH"])
+@guarded(UPDATE_RELATIVE)
+@blp.arguments(RelativeUpdateSchema)
+@blp.response(200, RelativeSchema)
+def update_relative(data: dict[str, Any], relative_id: uuid.UUID):
+    """Change a relative; needs `version` (or If-Match), a stale one gets 409."""
+    version = _version(data.pop("version", None))
+    relative = _relative(relative_id)
+    operations.update_relative(db_session(), acting(), relative, data, version)
+    return relative, _etag(relative)
+
+
+@blp.route("/relatives/<uuid:relative_id>/erase", methods=["POST"])
+@guarded(ERASE_RELATIVE)
+@blp.arguments(EraseSchema)
+@blp.response(200, RelativeSchema)
+def erase_relative(data: dict[str, Any], relative_id: uuid.UUID):
+    """A relative's erasure request: their data key is destroyed (contacts, consent evidence and
+    notification notes become unreadable, look-ups no longer find them); the non-personal facts
+    of the notification history stay. Needs {"confirm": true}. Irreversible."""
+    relative = _relative(relative_id)
+    operations.erase_relative(db_session(), acting(), relative, data.get("note"))
+    return relative
+
+
+# --- consents ---------------------------------------------------------------------------------
+
+
+@blp.route("/relatives/<uuid:relative_id>/consents", methods=["GET"])
+@guarded(READ_RELATIVES)
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, ConsentListSchema)
+def list_consents(args: dict[str, Any], relative_id: uuid.UUID):
+    """The relative's consent records, withdrawn ones included (the read is audited)."""
+    session = db_session()
+    relative = _relative(relative_id)
+    page, per_page = args["page"], args["per_page"]
+    items, total = queries.consents_of_relative(session, relative.id, page, per_page)
+    operations.record_relative_reads(
+        session, acting(), [relative], view="consents", categories=[CONSENT]
+    )
+    return page_of(items, page, per_page, total)
+
+
+@blp.route("/relatives/<uuid:relative_id>/consents", methods=["POST"])
+@guarded(GIVE_CONSENT)
+@blp.arguments(ConsentCreateSchema)
+@blp.response(201, ConsentSchema)
+def give_consent(data: dict[str, Any], relative_id: uuid.UUID):
+    """Record a consent: purpose (contact, tracing, identification, dna), scope (a list of
+    {"kind": "organisation"|"category"|"any", "value"}), date given, evidence reference."""
+    return operations.give_consent(db_session(), acting(), _relative(relative_id), data)
+
+
+@blp.route("/consents/<uuid:consent_id>/withdraw", methods=["POST"])
+@guarded(WITHDRAW_CONSENT)
+@blp.arguments(ConsentWithdrawSchema)
+@blp.response(200, ConsentSchema)
+def withdraw_consent(data: dict[str, Any], consent_id: uuid.UUID):
+    """Withdraw a consent; it takes effect at once and the record stays."""
+    return operations.withdraw_consent(db_session(), acting(), _consent(consent_id), data["reason"])
+
+
+# --- notifications ----------------------------------------------------------------------------
+
+
+@blp.route("/cases/<reference>/notifications", methods=["GET"])
+@guarded(READ_NOTIFICATIONS)
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, NotificationListSchema)
+def list_notifications(args: dict[str, Any], reference: str):
+    """The notifications to the case's relatives, by planned date (reading notes is audited)."""
+    session = db_session()
+    case = _case(reference)
+    page, per_page = args["page"], args["per_page"]
+    items, total = queries.notifications_of_case(session, case.id, page, per_page)
+    relatives = {n.relative_id: n.relative for n in items if n.notes_enc is not None}
+    operations.record_relative_reads(
+        session, acting(), relatives.values(), view="notifications", categories=[NOTIFICATIONS]
+    )
+    return page_of(items, page, per_page, total)
+
+
+@blp.route("/cases/<reference>/notifications", methods=["POST"])
+@guarded(MANAGE_NOTIFICATIONS)
+@blp.arguments(NotificationCreateSchema)
+@blp.response(201, NotificationSchema)
+def plan_notification(data: dict[str, Any], reference: str):
+    """Plan a notification to a relative of the case. An `identification` (death) notification
+    needs a confirmed identification of the case (409 otherwise) and `officer_id`, `channel`
+    and `support_offered` (offered or referred)."""
+    notification = operations.plan_notification(db_session(), acting(), _case(reference), data)
+    return notification, _etag(notification)
+
+
+@blp.route("/notifications/<uuid:notification_id>", methods=["PATCH"])
+@guarded(MANAGE_NOTIFICATIONS)
+@blp.arguments(NotificationUpdateSchema)
+@blp.response(200, NotificationSchema)
+def update_notification(data: dict[str, Any], notification_id: uuid.UUID):
+    """Record a delivery (`delivered_date`, `outcome`), reschedule, or close out a follow-up;
+    needs `version` (or If-Match), a stale one gets 409."""
+    version = _version(data.pop("version", None))
+    notification = _notification(notification_id)
+    operations.update_notification(db_session(), acting(), notification, data, version)
+    return notification, _etag(notification)
+
+
+@blp.route("/notifications", methods=["GET"])
+@guarded(READ_WORKLIST)
+@blp.arguments(WorklistArgs, location="query")
+@blp.response(200, WorklistSchema)
+def worklist(args: dict[str, Any]):
+    """The liaison worklist: the organisation's notifications due by `due_before` (default
+    today) — still to be given with planned_date <= due_before, or a follow-up due by then and
+    not closed out — earliest due first. Items carry no notes or contacts."""
+    page, per_page = args["page"], args["per_page"]
+    due_before = args.get("due_before") or utcnow().date()
+    items, total = queries.worklist(db_session(), acting(), due_before, page, per_page)
+    return page_of(items, page, per_page, total)
+
+
+@blp.route("/cases/<reference>/no-relative-reachable", methods=["POST"])
+@guarded(MANAGE_NOTIFICATIONS)
+@blp.arguments(NoRelativeReachableSchema)
+@blp.response(201, UnreachableRecordSchema)
+def no_relative_reachable(data: dict[str, Any], reference: str):
+    """Document why no relative could be given the identification notification. A case in
+    deceased_identified can be closed only after such a notification was delivered to at
+    least one relative, or after this record."""
+    return operations.record_no_relative_reachable(
+        db_session(), acting(), _case(reference), data["no_relative_reachable_reason"]
+    )

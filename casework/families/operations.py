@@ -1,0 +1,646 @@
+"""Writes of the families domain: relatives, consents, notifications, erasure, and the audit
+events of every write and of every read of a relative's personal fields."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from marshmallow import ValidationError, validate
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from casework.audit import append
+from casework.auth.policy import Actor
+from casework.cases import policy as case_policy
+from casework.cases.models import Case
+from casework.crypto import normalise_email, normalise_phone
+from casework.db import utcnow
+from casework.errors import Conflict, InvalidInput, VersionConflict
+from casework.families import queries
+from casework.families.models import (
+    EMAIL_INDEX,
+    PHONE_INDEX,
+    Consent,
+    ConsentPurpose,
+    ContactChannel,
+    FamilyUnreachable,
+    Notification,
+    NotificationChannel,
+    NotificationKind,
+    NotificationOutcome,
+    Relative,
+    RelativeErasure,
+    SupportOffered,
+)
+from casework.families.policy import CONSENT, CONTACTS, NOTIFICATIONS
+from casework.keys import create_data_key, indexer, set_index, shred_data_key
+
+#: Contact fields of a relative (all encrypted; reading any of them is audited).
+CONTACT_FIELDS = ("full_name", "relationship", "phone", "email", "address", "safety_note")
+RELATIVE_FIELDS = (
+    *CONTACT_FIELDS,
+    "preferred_language",
+    "preferred_channel",
+    "is_reporting_person",
+)
+NOTIFICATION_FIELDS = (
+    "planned_date",
+    "delivered_date",
+    "channel",
+    "officer_id",
+    "language",
+    "outcome",
+    "support_offered",
+    "follow_up_due",
+    "notes",
+)
+#: Clock skew tolerated on "given at" times sent by a client.
+_FUTURE_SLACK = dt.timedelta(minutes=5)
+_INVALID = "Some fields are invalid."
+
+
+class RelativeErased(Conflict):
+    code = "relative_erased"
+
+
+class IdentificationRequired(Conflict):
+    code = "identification_required"
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def normalise_contact_phone(raw: str, region: str | None) -> str:
+    """E.164 for a phone number in any common writing; 422 naming `phone` (never the number)."""
+    try:
+        return normalise_phone(raw, region or None)
+    except ValueError:
+        raise InvalidInput(_INVALID, {"phone": ["Not a valid phone number."]}) from None
+
+
+def _check_email(raw: str) -> str:
+    value = raw.strip()
+    try:
+        validate.Email()(value)
+    except ValidationError:
+        raise InvalidInput(_INVALID, {"email": ["Not a valid email address."]}) from None
+    return value
+
+
+def _claim_version(session: Session, model: Any, obj: Any, seen: int | None) -> None:
+    """Optimistic locking: UPDATE … WHERE version = seen, so two writers cannot both win."""
+    if seen is None:
+        raise InvalidInput(
+            _INVALID, {"version": ["Give the record's version (field or If-Match header)."]}
+        )
+    conflict = VersionConflict(
+        "The record was changed meanwhile; reload it and apply your change again.",
+        {"version": [f"Current version is {obj.version}."]},
+        extra={"current_version": obj.version},
+    )
+    if seen != obj.version:
+        raise conflict
+    result = session.execute(
+        update(model)
+        .where(model.id == obj.id, model.version == seen)
+        .values(version=seen + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise conflict
+    set_committed_value(obj, "version", seen + 1)
+    set_committed_value(obj, "updated_at", utcnow())
+
+
+def _ensure_live(relative: Relative) -> None:
+    if relative.is_erased:
+        raise RelativeErased("This relative was erased: their contacts can no longer be used.")
+
+
+def _index_contacts(session: Session, relative: Relative) -> None:
+    ix = indexer(session)
+    phone, email = relative.phone, relative.email
+    set_index(
+        session,
+        relative.id,
+        relative.data_key,
+        PHONE_INDEX,
+        [ix.value_token(PHONE_INDEX, phone, "phone")] if phone else [],
+    )
+    set_index(
+        session,
+        relative.id,
+        relative.data_key,
+        EMAIL_INDEX,
+        [ix.value_token(EMAIL_INDEX, email, "email")] if email else [],
+    )
+
+
+def _apply_relative_fields(relative: Relative, data: Mapping[str, Any], region: str | None) -> None:
+    for name in RELATIVE_FIELDS:
+        if name not in data:
+            continue
+        value = data[name]
+        if isinstance(value, str):
+            value = value.strip() or None
+        if name == "phone" and value is not None:
+            value = normalise_contact_phone(value, region)
+        elif name == "email" and value is not None:
+            value = _check_email(value)
+        elif name == "preferred_channel" and value is not None:
+            value = ContactChannel(value)
+        elif name == "is_reporting_person":
+            value = bool(value)
+        elif name in ("full_name", "relationship") and value is None:
+            raise InvalidInput(_INVALID, {name: ["Required."]})
+        setattr(relative, name, value)
+
+
+def _audit(
+    session: Session,
+    actor: Actor,
+    action: str,
+    *,
+    object_type: str,
+    object_id: uuid.UUID,
+    case: Case,
+    categories: Iterable[str],
+    details: Mapping[str, Any] | None = None,
+) -> None:
+    append(
+        session,
+        actor,
+        action,
+        object_type=object_type,
+        object_id=str(object_id),
+        case_reference=case.reference,
+        categories=categories,
+        details=details,
+    )
+
+
+# --- relatives --------------------------------------------------------------------------------
+
+
+def create_relative(
+    session: Session, actor: Actor, case: Case, data: Mapping[str, Any]
+) -> Relative:
+    """Add a relative to a case under a new data key of their own; phone and email indexed."""
+    key = create_data_key(session, "relative")
+    relative = Relative(
+        id=uuid.uuid4(), case_id=case.id, data_key=key, created_by=actor.user_id, version=1
+    )
+    relative.case = case
+    _apply_relative_fields(relative, data, data.get("phone_region") or actor.country or None)
+    session.add(relative)
+    session.flush()
+    _index_contacts(session, relative)
+    session.flush()
+    given = [f for f in RELATIVE_FIELDS if data.get(f) not in (None, "")]
+    _audit(
+        session,
+        actor,
+        "relative.create",
+        object_type="relative",
+        object_id=relative.id,
+        case=case,
+        categories=[CONTACTS],
+        details={"fields": given},
+    )
+    return relative
+
+
+def update_relative(
+    session: Session,
+    actor: Actor,
+    relative: Relative,
+    data: Mapping[str, Any],
+    version: int | None,
+) -> Relative:
+    """Change a relative's fields (version-checked); the index follows the phone and email."""
+    _ensure_live(relative)
+    changed = [f for f in RELATIVE_FIELDS if f in data]
+    region = data.get("phone_region") or actor.country or None
+    # Validate before claiming the version, so a refused change leaves nothing behind.
+    _apply_relative_fields(relative, data, region)
+    _claim_version(session, Relative, relative, version)
+    if "phone" in data or "email" in data:
+        _index_contacts(session, relative)
+    session.flush()
+    _audit(
+        session,
+        actor,
+        "relative.update",
+        object_type="relative",
+        object_id=relative.id,
+        case=relative.case,
+        categories=[CONTACTS],
+        details={"fields": changed, "version": relative.version},
+    )
+    return relative
+
+
+def record_relative_reads(
+    session: Session,
+    actor: Actor,
+    relatives: Iterable[Relative],
+    *,
+    view: str,
+    categories: Iterable[str] = (CONTACTS,),
+) -> None:
+    """Audit that the actor was shown these relatives' personal fields (one event each)."""
+    cats = list(categories)
+    for relative in relatives:
+        _audit(
+            session,
+            actor,
+            "relative.read",
+            object_type="relative",
+            object_id=relative.id,
+            case=relative.case,
+            categories=cats,
+            details={"view": view},
+        )
+
+
+def lookup_relatives(
+    session: Session,
+    actor: Actor,
+    *,
+    phone: str | None = None,
+    email: str | None = None,
+    region: str | None = None,
+) -> list[Relative]:
+    """The hotline look-up: relatives of the organisation's cases with this phone or email.
+
+    The value is normalised (phones read as national numbers of `region`, default the
+    organisation's country), its blind-index token narrows the candidates, and each candidate
+    is decrypted and compared before it is returned. The search and each hit are audited;
+    the value searched for is never recorded.
+    """
+    ix = indexer(session)
+    if phone:
+        wanted = normalise_contact_phone(phone, region or actor.country or None)
+        candidates = queries.relatives_with_index(
+            session, actor, PHONE_INDEX, ix.token(PHONE_INDEX, wanted)
+        )
+        found = [r for r in candidates if r.phone == wanted]
+        by = "phone"
+    elif email:
+        wanted = normalise_email(_check_email(email))
+        candidates = queries.relatives_with_index(
+            session, actor, EMAIL_INDEX, ix.token(EMAIL_INDEX, wanted)
+        )
+        found = [r for r in candidates if r.email and normalise_email(r.email) == wanted]
+        by = "email"
+    else:
+        raise InvalidInput(_INVALID, {"phone": ["Give either phone or email."]})
+    append(
+        session,
+        actor,
+        "relative.lookup",
+        object_type="relative",
+        categories=[CONTACTS],
+        details={"by": by, "candidates": len(candidates), "results": len(found)},
+    )
+    record_relative_reads(session, actor, found, view="lookup")
+    return found
+
+
+def erase_relative(
+    session: Session, actor: Actor, relative: Relative, note: str | None = None
+) -> RelativeErasure:
+    """A relative's erasure request: withdraw their consents, shred their data key (contacts,
+    evidence and notification notes become unreadable, index values go), keep a tombstone.
+
+    The non-personal facts of the notification history (kind, dates, channel, outcome) stay.
+    """
+    _ensure_live(relative)
+    case = relative.case
+    withdrawn = _withdraw_all(session, actor, relative)
+    removed = shred_data_key(session, relative.data_key)
+    erasure = record_erasure(session, actor, relative, removed, note)
+    _audit(
+        session,
+        actor,
+        "relative.erase",
+        object_type="relative",
+        object_id=relative.id,
+        case=case,
+        categories=[CONTACTS, CONSENT, NOTIFICATIONS],
+        details={
+            "index_entries_removed": removed,
+            "consents_withdrawn": withdrawn,
+            "subject_type": "relative",
+        },
+    )
+    return erasure
+
+
+def _withdraw_all(session: Session, actor: Actor, relative: Relative) -> int:
+    consents, _ = queries.consents_of_relative(session, relative.id, 1, 10_000)
+    now = utcnow()
+    count = 0
+    for consent in consents:
+        if consent.withdrawn_at is None:
+            consent.withdrawn_at, consent.withdrawn_by = now, actor.user_id
+            count += 1
+    session.flush()
+    return count
+
+
+def record_erasure(
+    session: Session,
+    actor: Actor,
+    relative: Relative,
+    index_entries_removed: int,
+    note: str | None = None,
+) -> RelativeErasure:
+    """The erasure tombstone (the note goes under the case's key; the relative's is gone)."""
+    erasure = RelativeErasure(
+        id=uuid.uuid4(),
+        relative_id=relative.id,
+        data_key=relative.case.data_key,
+        erased_at=utcnow(),
+        erased_by=actor.user_id,
+        index_entries_removed=index_entries_removed,
+    )
+    if not relative.case.is_shredded:
+        erasure.note = (note or "").strip() or None
+    session.add(erasure)
+    session.flush()
+    return erasure
+
+
+def after_cli_shred(session: Session, actor: Actor, relative: Relative, removed: int) -> None:
+    """Bookkeeping after `keys shred-relative` destroyed the key: consents withdrawn, tombstone."""
+    withdrawn = _withdraw_all(session, actor, relative)
+    record_erasure(session, actor, relative, removed)
+    _audit(
+        session,
+        actor,
+        "relative.erase",
+        object_type="relative",
+        object_id=relative.id,
+        case=relative.case,
+        categories=[CONTACTS, CONSENT, NOTIFICATIONS],
+        details={
+            "index_entries_removed": removed,
+            "consents_withdrawn": withdrawn,
+            "subject_type": "relative",
+            "via": "cli",
+        },
+    )
+
+
+# --- consents ---------------------------------------------------------------------------------
+
+
+def give_consent(
+    session: Session, actor: Actor, relative: Relative, data: Mapping[str, Any]
+) -> Consent:
+    """Record a consent the relative gave (purpose, scope, date, evidence reference)."""
+    _ensure_live(relative)
+    now = utcnow()
+    given_at = data.get("given_at") or now
+    if given_at > now + _FUTURE_SLACK:
+        raise InvalidInput(_INVALID, {"given_at": ["May not be in the future."]})
+    scope = [
+        {"kind": item["kind"], "value": None if item["kind"] == "any" else str(item["value"])}
+        for item in data["scope"]
+    ]
+    consent = Consent(
+        id=uuid.uuid4(),
+        relative_id=relative.id,
+        data_key=relative.data_key,
+        purpose=ConsentPurpose(data["purpose"]),
+        scope=scope,
+        given_at=min(given_at, now),
+        recorded_at=now,
+        recorded_by=actor.user_id,
+    )
+    consent.relative = relative
+    consent.evidence_reference = (data.get("evidence_reference") or "").strip() or None
+    session.add(consent)
+    session.flush()
+    _audit(
+        session,
+        actor,
+        "consent.give",
+        object_type="consent",
+        object_id=consent.id,
+        case=relative.case,
+        categories=[CONSENT],
+        details={
+            "relative_id": str(relative.id),
+            "consent_purpose": consent.purpose.value,
+            "scope_kinds": sorted({item["kind"] for item in scope}),
+        },
+    )
+    return consent
+
+
+def withdraw_consent(session: Session, actor: Actor, consent: Consent, reason: str) -> Consent:
+    """Withdraw a consent at once; the record stays, with when, by whom and why."""
+    if consent.withdrawn_at is not None:
+        raise Conflict("This consent was already withdrawn.")
+    consent.withdrawn_at = utcnow()
+    consent.withdrawn_by = actor.user_id
+    if not consent.relative.is_erased:
+        consent.withdrawal_reason = (reason or "").strip() or None
+    session.flush()
+    _audit(
+        session,
+        actor,
+        "consent.withdraw",
+        object_type="consent",
+        object_id=consent.id,
+        case=consent.relative.case,
+        categories=[CONSENT],
+        details={
+            "relative_id": str(consent.relative_id),
+            "consent_purpose": consent.purpose.value,
+        },
+    )
+    return consent
+
+
+# --- notifications ----------------------------------------------------------------------------
+
+
+def _notification_rules(
+    session: Session, case: Case, n: Notification, check_identification: bool
+) -> None:
+    """The rules every notification state must satisfy; 409 or 422 naming the fields."""
+    errors: dict[str, list[str]] = {}
+    today = utcnow().date()
+    if n.kind is NotificationKind.identification:
+        if check_identification and not case_policy.has_confirmed_identification(session, case):
+            raise IdentificationRequired(
+                "An identification notification can be planned only once the case has a "
+                "confirmed identification.",
+                {"kind": ["The case has no confirmed identification."]},
+            )
+        if n.officer_id is None:
+            errors["officer_id"] = ["Required: who delivers an identification notification."]
+        if n.channel is None:
+            errors["channel"] = ["Required for an identification notification."]
+        if n.support_offered not in (SupportOffered.offered, SupportOffered.referred):
+            errors["support_offered"] = [
+                "Psychosocial support must be offered or referred with an identification."
+            ]
+    if n.outcome is NotificationOutcome.delivered and n.delivered_date is None:
+        errors["delivered_date"] = ["Required when the outcome is delivered."]
+    if n.delivered_date is not None:
+        if n.outcome in (NotificationOutcome.not_reached, NotificationOutcome.rescheduled):
+            errors["delivered_date"] = ["Not delivered: leave empty for this outcome."]
+        elif n.delivered_date > today:
+            errors["delivered_date"] = ["May not be in the future."]
+    if n.follow_up_due is not None and n.follow_up_due < n.planned_date:
+        errors["follow_up_due"] = ["May not be before the planned date."]
+    if errors:
+        raise InvalidInput(_INVALID, errors)
+
+
+def _apply_notification_fields(
+    session: Session, case: Case, n: Notification, data: Mapping[str, Any]
+) -> None:
+    enums = {
+        "channel": NotificationChannel,
+        "outcome": NotificationOutcome,
+        "support_offered": SupportOffered,
+    }
+    for name in NOTIFICATION_FIELDS:
+        if name not in data:
+            continue
+        value = data[name]
+        if isinstance(value, str):
+            value = value.strip() or None
+        if name in enums and value is not None:
+            value = enums[name](value)
+        elif name == "planned_date" and value is None:
+            raise InvalidInput(_INVALID, {"planned_date": ["Required."]})
+        elif name == "officer_id" and value is not None:
+            if queries.officer_in_organisation(session, value, case.organisation_id) is None:
+                raise InvalidInput(_INVALID, {"officer_id": ["Not a user of your organisation."]})
+        elif name == "notes" and value is not None and n.relative.is_erased:
+            raise RelativeErased("This relative was erased: notes can no longer be written.")
+        setattr(n, name, value)
+    # A delivery recorded without an outcome is a delivery.
+    if data.get("delivered_date") is not None and "outcome" not in data and n.outcome is None:
+        n.outcome = NotificationOutcome.delivered
+    if "follow_up_completed" in data:
+        done = bool(data["follow_up_completed"])
+        if done and n.follow_up_completed_at is None:
+            n.follow_up_completed_at = utcnow()
+        elif not done:
+            n.follow_up_completed_at = None
+
+
+def plan_notification(
+    session: Session, actor: Actor, case: Case, data: Mapping[str, Any]
+) -> Notification:
+    """Plan (or record) a notification to a relative of `case`."""
+    relative = queries.relative_for_actor(session, data["relative_id"], actor)
+    if relative is None or relative.case_id != case.id:
+        raise InvalidInput(_INVALID, {"relative_id": ["Not a relative of this case."]})
+    _ensure_live(relative)
+    n = Notification(
+        id=uuid.uuid4(),
+        relative_id=relative.id,
+        case_id=case.id,
+        data_key=relative.data_key,
+        kind=NotificationKind(data["kind"]),
+        created_by=actor.user_id,
+        version=1,
+    )
+    n.relative = relative
+    _apply_notification_fields(session, case, n, data)
+    _notification_rules(session, case, n, check_identification=True)
+    session.add(n)
+    session.flush()
+    _audit(
+        session,
+        actor,
+        "notification.plan",
+        object_type="notification",
+        object_id=n.id,
+        case=case,
+        categories=[NOTIFICATIONS],
+        details={
+            "relative_id": str(relative.id),
+            "kind": n.kind.value,
+            "fields": [f for f in NOTIFICATION_FIELDS if data.get(f) is not None],
+        },
+    )
+    return n
+
+
+def update_notification(
+    session: Session,
+    actor: Actor,
+    n: Notification,
+    data: Mapping[str, Any],
+    version: int | None,
+) -> Notification:
+    """Record a delivery, an outcome, a follow-up or a new date (version-checked)."""
+    case = n.relative.case
+    _apply_notification_fields(session, case, n, data)
+    # The identification check guards planning; a planned one may still be recorded.
+    _notification_rules(session, case, n, check_identification=False)
+    _claim_version(session, Notification, n, version)
+    session.flush()
+    _audit(
+        session,
+        actor,
+        "notification.update",
+        object_type="notification",
+        object_id=n.id,
+        case=case,
+        categories=[NOTIFICATIONS],
+        details={
+            "relative_id": str(n.relative_id),
+            "kind": n.kind.value,
+            "fields": [f for f in (*NOTIFICATION_FIELDS, "follow_up_completed") if f in data],
+            "outcome": n.outcome.value if n.outcome else None,
+            "version": n.version,
+        },
+    )
+    return n
+
+
+# --- the case-closing rule --------------------------------------------------------------------
+
+
+def record_no_relative_reachable(
+    session: Session, actor: Actor, case: Case, reason: str
+) -> FamilyUnreachable:
+    """Document why no relative could be given the identification notification (the case may
+    then be closed without one). The reason is encrypted under the case's data key."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_INVALID, {"no_relative_reachable_reason": ["Required."]})
+    if case.is_shredded:
+        raise Conflict("This case's personal data was destroyed; it can no longer change.")
+    record = FamilyUnreachable(
+        id=uuid.uuid4(), case_id=case.id, data_key=case.data_key, recorded_by=actor.user_id
+    )
+    record.case = case
+    record.reason = reason
+    session.add(record)
+    session.flush()
+    _audit(
+        session,
+        actor,
+        "notification.unreachable",
+        object_type="case",
+        object_id=case.reference,
+        case=case,
+        categories=[NOTIFICATIONS],
+        details={"case_status": case.status.value},
+    )
+    return record
