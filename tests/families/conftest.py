@@ -1,0 +1,83 @@
+"""Fixtures of the families tests: cases made through the case service, relatives through the
+API, canary values that must never appear in clear, audit look-ups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from casework.audit import AuditEvent
+from casework.auth.models import Organisation, User
+from casework.auth.policy import Actor
+from casework.cases import operations as case_ops
+from casework.cases import policy as case_policy
+from casework.cases.models import CaseStatus
+from tests.families.helpers import relative_body
+
+
+@pytest.fixture
+def make_case(database, make_user, org):
+    """`make_case(organisation=None, status=None)` registers a case (through the case service)
+    for a focal point of that organisation and returns its reference."""
+
+    def factory(organisation: Organisation | None = None, status: str | None = None) -> str:
+        user = make_user("focal_point", organisation or org)
+        with database.session() as s:
+            actor = Actor.for_user(s.get(User, user.id))
+            case = case_ops.create_case(s, actor, {"given_names": "Ana"})
+            if status is not None:
+                case_ops.set_status_unchecked(s, actor, case, CaseStatus(status), "test set-up")
+            return case.reference
+
+    return factory
+
+
+@pytest.fixture
+def liaison(api):
+    return api("family_liaison")
+
+
+@pytest.fixture
+def case_ref(make_case) -> str:
+    return make_case()
+
+
+@pytest.fixture
+def add_relative():
+    """`add_relative(caller, reference, **fields)` → the created relative's JSON."""
+
+    def factory(caller, reference: str, **fields: Any) -> dict[str, Any]:
+        resp = caller.post(f"/cases/{reference}/relatives", json=relative_body(**fields))
+        assert resp.status_code == 201, resp.json
+        return resp.json
+
+    return factory
+
+
+@pytest.fixture
+def identification_confirmed(monkeypatch):
+    """The identification issue has not landed: pretend the case registry's check says yes."""
+    monkeypatch.setattr(case_policy, "has_confirmed_identification", lambda session, case: True)
+
+
+@pytest.fixture
+def audit_events(database):
+    def fetch(action: str | None = None, reference: str | None = None) -> list[AuditEvent]:
+        with database.session() as s:
+            stmt = select(AuditEvent).order_by(AuditEvent.seq)
+            if action:
+                stmt = stmt.where(AuditEvent.action == action)
+            if reference:
+                stmt = stmt.where(AuditEvent.case_reference == reference)
+            return list(s.scalars(stmt))
+
+    return fetch
+
+
+def table_count(database, model) -> int:
+    from sqlalchemy import func
+
+    with database.session() as s:
+        return s.scalar(select(func.count()).select_from(model)) or 0
