@@ -252,6 +252,24 @@ DEMO_CASES: list[
     (
         "focal@gt.demo",
         {
+            "given_names": "Guadalupe",
+            "family_names": "Cruz Hernández",
+            "sex": "female",
+            "date_of_birth": "1985-12-03",
+            "nationality": "MX",
+            "languages": ["es", "tzh"],
+            "place_of_origin": "Ocosingo, Chiapas",
+            "last_seen_date": "2025-02-14",
+            "last_seen_country": "GT",
+            "last_seen_place": "Tecún Umán, river crossing",
+            "event_type": "other",
+            "circumstances": "Crossed to buy goods for her shop and did not come back.",
+        },
+        [],
+    ),
+    (
+        "focal@gt.demo",
+        {
             "given_names": "Wilmer",
             "family_names": "Ramírez",
             "sex": "male",

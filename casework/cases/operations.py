@@ -32,7 +32,13 @@ from casework.cases.models import (
     TimelineKind,
     Vulnerability,
 )
-from casework.cases.policy import ALL_CATEGORIES, FIELD_CATEGORIES, categories_of, check_transition
+from casework.cases.policy import (
+    ALL_CATEGORIES,
+    FIELD_CATEGORIES,
+    categories_of,
+    check_closable_as_duplicate,
+    check_transition,
+)
 from casework.db import utcnow
 from casework.errors import Conflict, InvalidInput, VersionConflict
 from casework.keys import create_data_key, indexer, set_index
@@ -442,6 +448,7 @@ def link_duplicate(
     _ensure_writable(survivor)
     _ensure_writable(duplicate)
     _check_expected(survivor, expected_version)
+    check_closable_as_duplicate(duplicate)
     check_transition(session, duplicate, CaseStatus.closed, ClosureReason.duplicate)
     _claim_version(session, survivor)
     duplicate.duplicate_of = survivor

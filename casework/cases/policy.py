@@ -147,3 +147,16 @@ def check_transition(
             {"status": ["A confirmed identification is needed."]},
             extra=extra,
         )
+
+
+def check_closable_as_duplicate(case: Case) -> None:
+    """Only a case still being searched for can be closed as someone else's duplicate (409)."""
+    linkable = [s for s in TRANSITIONS if ClosureReason.duplicate in closure_reasons_for(s)]
+    if case.status not in linkable:
+        names = ", ".join(s.value for s in linkable)
+        raise IllegalTransition(
+            f"A case in status {case.status.value} cannot be closed as a duplicate; "
+            f"only cases in status {names} can.",
+            {"duplicate_reference": [f"Only a case in status {names}."]},
+            extra={"linkable_statuses": [s.value for s in linkable]},
+        )

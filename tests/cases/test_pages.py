@@ -110,7 +110,9 @@ def test_edit_conflict_shows_both_versions_and_lets_the_user_reapply(client, off
             _register(client, given_names="Fatima", family_names="Zahra").headers["Location"]
         ).get_data(as_text=True)
     )
-    first = form_values(client.get(f"/cases/{ref}/edit").get_data(as_text=True), f"/cases/{ref}/edit")
+    first = form_values(
+        client.get(f"/cases/{ref}/edit").get_data(as_text=True), f"/cases/{ref}/edit"
+    )
     second = dict(first)
     first["family_names"] = "Zahra Benali"
     assert client.post(f"/cases/{ref}/edit", data=first).status_code == 303
@@ -148,9 +150,7 @@ def test_invalid_registration_shows_the_errors_and_stores_nothing(client, office
 
 def test_illegal_status_change_on_the_page_explains_and_changes_nothing(client, officer):
     ref = _reference(
-        client.get(_register(client, given_names="Ana").headers["Location"]).get_data(
-            as_text=True
-        )
+        client.get(_register(client, given_names="Ana").headers["Location"]).get_data(as_text=True)
     )
     form = form_values(client.get(f"/cases/{ref}").get_data(as_text=True), f"/cases/{ref}/status")
     form.update(status="located_alive", note="too early")
@@ -163,14 +163,16 @@ def test_illegal_status_change_on_the_page_explains_and_changes_nothing(client, 
 def test_link_a_duplicate_through_the_page(client, officer):
     first = _reference(
         client.get(
-            _register(client, given_names="Juan Carlos", family_names="Pérez", nationality="SV")
-            .headers["Location"]
+            _register(
+                client, given_names="Juan Carlos", family_names="Pérez", nationality="SV"
+            ).headers["Location"]
         ).get_data(as_text=True)
     )
     second = _reference(
         client.get(
-            _register(client, given_names="Juan Carlos", family_names="Peres", nationality="SV")
-            .headers["Location"]
+            _register(
+                client, given_names="Juan Carlos", family_names="Peres", nationality="SV"
+            ).headers["Location"]
         ).get_data(as_text=True)
     )
     page = client.get(f"/cases/{first}").get_data(as_text=True)
@@ -187,8 +189,17 @@ def test_link_a_duplicate_through_the_page(client, officer):
 
 def test_forms_carry_api_field_names_and_stable_ids(client, officer):
     html = client.get("/cases/new").get_data(as_text=True)
-    for name in ("given_names", "family_names", "date_of_birth", "nationality", "last_seen_date",
-                 "last_seen_country", "circumstances", "vulnerabilities", "protection_flags-0-kind"):
+    for name in (
+        "given_names",
+        "family_names",
+        "date_of_birth",
+        "nationality",
+        "last_seen_date",
+        "last_seen_country",
+        "circumstances",
+        "vulnerabilities",
+        "protection_flags-0-kind",
+    ):
         assert f'name="{name}"' in html, name  # fmt: skip
     assert 'id="submit"' in html
     assert csrf_from(html)
