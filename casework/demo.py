@@ -39,8 +39,9 @@ DemoLoader = Callable[[Session, list[Organisation], dict[str, User]], None]
 def domain_loaders() -> list[DemoLoader]:
     """Each domain's demo data, lowest layer first."""
     from casework.cases.demo import load_demo_cases
+    from casework.families.demo import load_demo_families
 
-    return [load_demo_cases]
+    return [load_demo_cases, load_demo_families]
 
 
 def demo_password(settings: Settings) -> str:

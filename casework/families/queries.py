@@ -21,6 +21,7 @@ from casework.families.models import (
     NotificationOutcome,
     Relative,
 )
+from casework.families.policy import OFFICER_ROLES
 from casework.keys import BlindIndexEntry, DataKey, owners_matching
 
 _PENDING = or_(
@@ -184,24 +185,37 @@ def has_unreachable_record(session: Session, case_id: uuid.UUID) -> bool:
     return session.scalar(stmt.limit(1)) is not None
 
 
+def _officers(organisation_id: uuid.UUID) -> Select[Any]:
+    return select(User).where(
+        User.organisation_id == organisation_id,
+        User.is_active_user.is_(True),
+        User.role.in_(OFFICER_ROLES),
+    )
+
+
 def officer_in_organisation(
     session: Session, user_id: uuid.UUID, organisation_id: uuid.UUID
 ) -> User | None:
-    stmt = select(User).where(User.id == user_id, User.organisation_id == organisation_id)
-    return session.scalar(stmt)
+    """An active liaison officer or focal point of the organisation, or None."""
+    return session.scalar(_officers(organisation_id).where(User.id == user_id))
 
 
 def officers_of_organisation(session: Session, organisation_id: uuid.UUID) -> list[User]:
-    """Active users of the organisation who may deliver notifications (for the page's picker)."""
-    stmt = (
-        select(User)
-        .where(User.organisation_id == organisation_id, User.is_active_user.is_(True))
-        .order_by(User.email)
-    )
-    return list(session.scalars(stmt).unique())
+    """Who may deliver notifications, for the page's picker."""
+    return list(session.scalars(_officers(organisation_id).order_by(User.email)).unique())
 
 
 def index_entry_count(session: Session, data_key_id: uuid.UUID) -> int:
     """How many blind-index values derive from a subject's data key."""
     stmt = select(func.count()).where(BlindIndexEntry.data_key_id == data_key_id)
     return session.scalar(stmt) or 0
+
+
+def cases_of_organisation(session: Session, organisation_id: uuid.UUID) -> list[Case]:
+    """The organisation's cases, oldest first (for demo data)."""
+    stmt = (
+        select(Case)
+        .where(Case.organisation_id == organisation_id)
+        .order_by(Case.created_at, Case.id)
+    )
+    return list(session.scalars(stmt).unique())
