@@ -526,7 +526,10 @@ def _apply_notification_fields(
             raise InvalidInput(_INVALID, {"planned_date": ["Required."]})
         elif name == "officer_id" and value is not None:
             if queries.officer_in_organisation(session, value, case.organisation_id) is None:
-                raise InvalidInput(_INVALID, {"officer_id": ["Not a user of your organisation."]})
+                raise InvalidInput(
+                    _INVALID,
+                    {"officer_id": ["Not an active liaison officer or focal point of yours."]},
+                )
         elif name == "notes" and value is not None and n.relative.is_erased:
             raise RelativeErased("This relative was erased: notes can no longer be written.")
         setattr(n, name, value)

@@ -29,6 +29,9 @@ READ_NOTIFICATIONS = permission("notifications.read", Role.family_liaison, Role.
 MANAGE_NOTIFICATIONS = permission("notifications.manage", Role.family_liaison)
 READ_WORKLIST = permission("notifications.worklist", Role.family_liaison)
 
+#: Who may be named as the officer delivering a notification.
+OFFICER_ROLES = (Role.family_liaison, Role.focal_point)
+
 #: Audit categories.
 CONTACTS = "family_contacts"
 CONSENT = "consent"

@@ -404,6 +404,7 @@ def _relative_page(
         can_erase=can(actor, ERASE_RELATIVE),
         channel_labels=CHANNEL_LABELS,
         purpose_labels=PURPOSE_LABELS,
+        scope_labels={c.value: c.label for c in SCOPE_CHOICES},
         kind_labels=KIND_LABELS,
         outcome_labels=OUTCOME_LABELS,
         support_labels=SUPPORT_LABELS,

@@ -304,3 +304,16 @@ def test_bad_worklist_queries_are_422(liaison, query):
     resp = liaison.get("/notifications?" + query)
     assert resp.status_code == 422
     assert resp.json["error"]["fields"]
+
+
+@pytest.mark.usefixtures("identification_confirmed")
+def test_the_officer_must_be_a_liaison_officer_or_focal_point(
+    liaison, make_case, add_relative, make_user
+):
+    ref = make_case(status="deceased_identified")
+    rel = add_relative(liaison, ref)
+    auditor = make_user("auditor")
+    resp = identification(liaison, ref, rel["id"], officer_id=str(auditor.id))
+    assert resp.status_code == 422 and "officer_id" in resp.json["error"]["fields"]
+    focal = make_user("focal_point")
+    assert identification(liaison, ref, rel["id"], officer_id=str(focal.id)).status_code == 201
