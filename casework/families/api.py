@@ -118,7 +118,7 @@ def _notification(notification_id: uuid.UUID) -> Notification:
 @guarded(READ_RELATIVES)
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, RelativeListSchema)
-def list_relatives(args: dict[str, Any], reference: str):
+def list_relatives(args: dict[str, Any], reference: str) -> Any:
     """The relatives of a case with their contacts (each read is audited)."""
     session = db_session()
     case = _case(reference)
@@ -132,7 +132,7 @@ def list_relatives(args: dict[str, Any], reference: str):
 @guarded(CREATE_RELATIVE)
 @blp.arguments(RelativeCreateSchema)
 @blp.response(201, RelativeSchema)
-def create_relative(data: dict[str, Any], reference: str):
+def create_relative(data: dict[str, Any], reference: str) -> Any:
     """Add a relative; the phone is returned in E.164 (national numbers read for
     `phone_region`, default the organisation's country)."""
     relative = operations.create_relative(db_session(), acting(), _case(reference), data)
@@ -145,7 +145,7 @@ def create_relative(data: dict[str, Any], reference: str):
 @guarded(LOOKUP_RELATIVES)
 @blp.arguments(LookupArgs, location="query")
 @blp.response(200, RelativeListSchema)
-def lookup_relatives(args: dict[str, Any]):
+def lookup_relatives(args: dict[str, Any]) -> Any:
     """The hotline look-up: relatives of the organisation's cases with this `phone` (any
     writing; national numbers read for `region`, default the organisation's country) or
     `email` (case-insensitive). Found through the blind index, then re-checked."""
@@ -164,7 +164,7 @@ def lookup_relatives(args: dict[str, Any]):
 @blp.route("/relatives/<uuid:relative_id>", methods=["GET"])
 @guarded(READ_RELATIVES)
 @blp.response(200, RelativeSchema)
-def get_relative(relative_id: uuid.UUID):
+def get_relative(relative_id: uuid.UUID) -> Any:
     """One relative with contacts and safety note (the read is audited)."""
     relative = _relative(relative_id)
     operations.record_relative_reads(db_session(), acting(), [relative], view="relative")
@@ -175,7 +175,7 @@ def get_relative(relative_id: uuid.UUID):
 @guarded(UPDATE_RELATIVE)
 @blp.arguments(RelativeUpdateSchema)
 @blp.response(200, RelativeSchema)
-def update_relative(data: dict[str, Any], relative_id: uuid.UUID):
+def update_relative(data: dict[str, Any], relative_id: uuid.UUID) -> Any:
     """Change a relative; needs `version` (or If-Match), a stale one gets 409."""
     version = _version(data.pop("version", None))
     relative = _relative(relative_id)
@@ -187,7 +187,7 @@ def update_relative(data: dict[str, Any], relative_id: uuid.UUID):
 @guarded(ERASE_RELATIVE)
 @blp.arguments(EraseSchema)
 @blp.response(200, RelativeSchema)
-def erase_relative(data: dict[str, Any], relative_id: uuid.UUID):
+def erase_relative(data: dict[str, Any], relative_id: uuid.UUID) -> Any:
     """A relative's erasure request: their data key is destroyed (contacts, consent evidence and
     notification notes become unreadable, look-ups no longer find them); the non-personal facts
     of the notification history stay. Needs {"confirm": true}. Irreversible."""
@@ -203,7 +203,7 @@ def erase_relative(data: dict[str, Any], relative_id: uuid.UUID):
 @guarded(READ_RELATIVES)
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, ConsentListSchema)
-def list_consents(args: dict[str, Any], relative_id: uuid.UUID):
+def list_consents(args: dict[str, Any], relative_id: uuid.UUID) -> Any:
     """The relative's consent records, withdrawn ones included (the read is audited)."""
     session = db_session()
     relative = _relative(relative_id)
@@ -219,7 +219,7 @@ def list_consents(args: dict[str, Any], relative_id: uuid.UUID):
 @guarded(GIVE_CONSENT)
 @blp.arguments(ConsentCreateSchema)
 @blp.response(201, ConsentSchema)
-def give_consent(data: dict[str, Any], relative_id: uuid.UUID):
+def give_consent(data: dict[str, Any], relative_id: uuid.UUID) -> Any:
     """Record a consent: purpose (contact, tracing, identification, dna), scope (a list of
     {"kind": "organisation"|"category"|"any", "value"}), date given, evidence reference."""
     return operations.give_consent(db_session(), acting(), _relative(relative_id), data)
@@ -229,7 +229,7 @@ def give_consent(data: dict[str, Any], relative_id: uuid.UUID):
 @guarded(WITHDRAW_CONSENT)
 @blp.arguments(ConsentWithdrawSchema)
 @blp.response(200, ConsentSchema)
-def withdraw_consent(data: dict[str, Any], consent_id: uuid.UUID):
+def withdraw_consent(data: dict[str, Any], consent_id: uuid.UUID) -> Any:
     """Withdraw a consent; it takes effect at once and the record stays."""
     return operations.withdraw_consent(db_session(), acting(), _consent(consent_id), data["reason"])
 
@@ -241,7 +241,7 @@ def withdraw_consent(data: dict[str, Any], consent_id: uuid.UUID):
 @guarded(READ_NOTIFICATIONS)
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, NotificationListSchema)
-def list_notifications(args: dict[str, Any], reference: str):
+def list_notifications(args: dict[str, Any], reference: str) -> Any:
     """The notifications to the case's relatives, by planned date (reading notes is audited)."""
     session = db_session()
     case = _case(reference)
@@ -258,7 +258,7 @@ def list_notifications(args: dict[str, Any], reference: str):
 @guarded(MANAGE_NOTIFICATIONS)
 @blp.arguments(NotificationCreateSchema)
 @blp.response(201, NotificationSchema)
-def plan_notification(data: dict[str, Any], reference: str):
+def plan_notification(data: dict[str, Any], reference: str) -> Any:
     """Plan a notification to a relative of the case. An `identification` (death) notification
     needs a confirmed identification of the case (409 otherwise) and `officer_id`, `channel`
     and `support_offered` (offered or referred)."""
@@ -270,7 +270,7 @@ def plan_notification(data: dict[str, Any], reference: str):
 @guarded(MANAGE_NOTIFICATIONS)
 @blp.arguments(NotificationUpdateSchema)
 @blp.response(200, NotificationSchema)
-def update_notification(data: dict[str, Any], notification_id: uuid.UUID):
+def update_notification(data: dict[str, Any], notification_id: uuid.UUID) -> Any:
     """Record a delivery (`delivered_date`, `outcome`), reschedule, or close out a follow-up;
     needs `version` (or If-Match), a stale one gets 409."""
     version = _version(data.pop("version", None))
@@ -283,7 +283,7 @@ def update_notification(data: dict[str, Any], notification_id: uuid.UUID):
 @guarded(READ_WORKLIST)
 @blp.arguments(WorklistArgs, location="query")
 @blp.response(200, WorklistSchema)
-def worklist(args: dict[str, Any]):
+def worklist(args: dict[str, Any]) -> Any:
     """The liaison worklist: the organisation's notifications due by `due_before` (default
     today) — still to be given with planned_date <= due_before, or a follow-up due by then and
     not closed out — earliest due first. Items carry no notes or contacts."""
@@ -297,7 +297,7 @@ def worklist(args: dict[str, Any]):
 @guarded(MANAGE_NOTIFICATIONS)
 @blp.arguments(NoRelativeReachableSchema)
 @blp.response(201, UnreachableRecordSchema)
-def no_relative_reachable(data: dict[str, Any], reference: str):
+def no_relative_reachable(data: dict[str, Any], reference: str) -> Any:
     """Document why no relative could be given the identification notification. A case in
     deceased_identified can be closed only after such a notification was delivered to at
     least one relative, or after this record."""

@@ -41,5 +41,6 @@ def shred_relative(ctx: CliContext, relative_id: str, yes: bool) -> None:
         audit={"object_type": "relative", "object_id": str(rid), "case_reference": reference},
     )
     with ctx.session() as s:
-        relative = s.get(Relative, rid)
-        operations.after_cli_shred(s, Actor.system("cli"), relative, entries)
+        shredded = s.get(Relative, rid)
+        assert shredded is not None  # relatives are never deleted
+        operations.after_cli_shred(s, Actor.system("cli"), shredded, entries)

@@ -110,7 +110,7 @@ def _claim_version(session: Session, model: Any, obj: Any, seen: int | None) -> 
         .values(version=seen + 1, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]
         raise conflict
     set_committed_value(obj, "version", seen + 1)
     set_committed_value(obj, "updated_at", utcnow())
@@ -166,7 +166,7 @@ def _audit(
     action: str,
     *,
     object_type: str,
-    object_id: uuid.UUID,
+    object_id: uuid.UUID | str,
     case: Case,
     categories: Iterable[str],
     details: Mapping[str, Any] | None = None,

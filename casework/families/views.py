@@ -293,7 +293,7 @@ def _status_of(form: FlaskForm) -> int:
 @bp.route("/cases/<reference>/family", methods=["GET", "POST"])
 @login_required
 @guarded(READ_RELATIVES)
-def family(reference: str):
+def family(reference: str) -> Any:
     """A case's relatives, the form to add one, and the no-relative-reachable record."""
     actor, session = acting(), db_session()
     case = _case(reference)
@@ -342,7 +342,7 @@ def _needs_notification(case: Case) -> bool:
 @bp.route("/cases/<reference>/family/no-relative-reachable", methods=["POST"])
 @login_required
 @guarded(MANAGE_NOTIFICATIONS)
-def no_relative_reachable(reference: str):
+def no_relative_reachable(reference: str) -> Any:
     case = _case(reference)
     form = UnreachableForm()
     if form.validate_on_submit():
@@ -415,7 +415,7 @@ def _relative_page(
 @bp.route("/relatives/<uuid:relative_id>")
 @login_required
 @guarded(READ_RELATIVES)
-def relative(relative_id: uuid.UUID):
+def relative(relative_id: uuid.UUID) -> Any:
     """Contacts (the safety note first), consents and notifications of one relative."""
     return _relative_page(_relative(relative_id))
 
@@ -423,7 +423,7 @@ def relative(relative_id: uuid.UUID):
 @bp.route("/relatives/<uuid:relative_id>/edit", methods=["GET", "POST"])
 @login_required
 @guarded(UPDATE_RELATIVE)
-def edit_relative(relative_id: uuid.UUID):
+def edit_relative(relative_id: uuid.UUID) -> Any:
     actor, session = acting(), db_session()
     rel = _relative(relative_id)
     if rel.is_erased:
@@ -474,7 +474,7 @@ def edit_relative(relative_id: uuid.UUID):
 @bp.route("/relatives/<uuid:relative_id>/consents", methods=["POST"])
 @login_required
 @guarded(GIVE_CONSENT)
-def give_consent(relative_id: uuid.UUID):
+def give_consent(relative_id: uuid.UUID) -> Any:
     rel = _relative(relative_id)
     form = ConsentForm()
     if not form.validate_on_submit():
@@ -502,7 +502,7 @@ def give_consent(relative_id: uuid.UUID):
 @bp.route("/consents/<uuid:consent_id>/withdraw", methods=["GET", "POST"])
 @login_required
 @guarded(WITHDRAW_CONSENT)
-def withdraw_consent(consent_id: uuid.UUID):
+def withdraw_consent(consent_id: uuid.UUID) -> Any:
     consent = queries.consent_for_actor(db_session(), consent_id, acting())
     if consent is None:
         raise NotFound()
@@ -533,7 +533,7 @@ def withdraw_consent(consent_id: uuid.UUID):
 @bp.route("/relatives/<uuid:relative_id>/notifications", methods=["POST"])
 @login_required
 @guarded(MANAGE_NOTIFICATIONS)
-def plan_notification(relative_id: uuid.UUID):
+def plan_notification(relative_id: uuid.UUID) -> Any:
     rel = _relative(relative_id)
     form = NotificationForm()
     form.officer_id.choices = _officer_choices(rel.case)
@@ -565,7 +565,7 @@ def plan_notification(relative_id: uuid.UUID):
 @bp.route("/notifications/<uuid:notification_id>", methods=["GET", "POST"])
 @login_required
 @guarded(MANAGE_NOTIFICATIONS)
-def notification(notification_id: uuid.UUID):
+def notification(notification_id: uuid.UUID) -> Any:
     """Record a delivery or an outcome, reschedule, or close out a follow-up."""
     actor, session = acting(), db_session()
     n = queries.notification_for_actor(session, notification_id, actor)
@@ -644,7 +644,7 @@ def notification(notification_id: uuid.UUID):
 @bp.route("/relatives/<uuid:relative_id>/erase", methods=["GET", "POST"])
 @login_required
 @guarded(ERASE_RELATIVE)
-def erase(relative_id: uuid.UUID):
+def erase(relative_id: uuid.UUID) -> Any:
     rel = _relative(relative_id)
     form = EraseForm()
     status = 200
@@ -676,7 +676,7 @@ def erase(relative_id: uuid.UUID):
 @bp.route("/relatives/lookup", methods=["GET", "POST"])
 @login_required
 @guarded(LOOKUP_RELATIVES)
-def lookup():
+def lookup() -> Any:
     """The hotline look-up: the number (or email) travels in the POST body, never the URL."""
     form = LookupForm()
     results: list[Relative] | None = None
@@ -708,7 +708,7 @@ def lookup():
 @bp.route("/worklist")
 @login_required
 @guarded(READ_WORKLIST)
-def worklist():
+def worklist() -> Any:
     """Notifications due or overdue for the organisation, earliest first; overdue ones marked."""
     form = WorklistForm(request.args)
     today = utcnow().date()
