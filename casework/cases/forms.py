@@ -91,6 +91,7 @@ PROTECTION_LABELS = {
 _NONE: list[Any] = [_Choice("", "—")]
 _SPLIT = re.compile(r"[\s,;]+")
 EXTRA_ROWS = 1
+_ROW_LISTS = ("identity_documents", "protection_flags")
 
 
 def _choices(labels: dict[Any, Any]) -> list[Any]:
@@ -156,17 +157,32 @@ class CaseForm(FlaskForm):
             row.form.issuing_country.choices = countries
         self._countries = countries
 
-    def add_blank_rows(self) -> None:
-        """One empty row after the filled ones, for adding a document or a flag."""
-        for name in ("identity_documents", "protection_flags"):
+    def compact_rows(self) -> None:
+        """Keep only the filled document and flag rows, in order (as case_payload sends them),
+        so that error positions from the schema point at the right rows."""
+        for name in _ROW_LISTS:
             rows = self[name]
-            filled = [r for r in rows if any((v or "").strip() for v in r.data.values())]
-            while len(rows) > len(filled) and len(rows) > 1:
+            filled = [row.data for row in rows if _is_filled(row.data)]
+            while len(rows):
                 rows.pop_entry()
+            for data in filled:
+                rows.append_entry(data)
+        self._choose_countries()
+
+    def add_blank_rows(self) -> None:
+        """One empty row after the others, for adding a document or a flag."""
+        for name in _ROW_LISTS:
             for _ in range(EXTRA_ROWS):
-                rows.append_entry()
+                self[name].append_entry()
+        self._choose_countries()
+
+    def _choose_countries(self) -> None:
         for row in self.identity_documents:
             row.form.issuing_country.choices = self._countries
+
+
+def _is_filled(data: dict[str, Any]) -> bool:
+    return any(isinstance(v, str) and v.strip() for v in data.values())
 
 
 class StatusForm(FlaskForm):

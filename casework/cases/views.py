@@ -133,6 +133,7 @@ def new() -> Any:
     form = forms.CaseForm()
     status = 200
     if request.method == "POST":
+        form.compact_rows()
         try:
             data = CaseCreateSchema().load(forms.case_payload(form))
             case = operations.create_case(db_session(), acting(), data)
@@ -164,6 +165,7 @@ def edit(reference: str) -> Any:
         return render_template("cases/edit.html", form=form, case=case)
 
     form = forms.CaseForm()
+    form.compact_rows()
     case = _case_or_404(reference, for_update=True)
     payload = forms.case_payload(form)
     expected = _version(form.version.data)

@@ -58,7 +58,9 @@ class _FormReader(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if self._textarea:
-            # A browser drops the one newline that follows <textarea>.
+            # HTML parsing turns CR LF into LF; a browser then drops the one newline that
+            # follows <textarea>.
+            data = data.replace("\r\n", "\n").replace("\r", "\n")
             if not self.values[self._textarea]:
                 data = data.removeprefix("\n")
             self.values[self._textarea] += data

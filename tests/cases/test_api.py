@@ -213,3 +213,29 @@ def test_openapi_documents_the_case_endpoints(client):
     ):
         assert path in doc["paths"], path
     assert {"CaseCreate", "CaseUpdate", "Case", "StatusChange"} <= set(doc["components"]["schemas"])
+
+
+def test_concurrent_updates_with_one_version_let_exactly_one_through(app, focal, make_case):
+    import threading
+
+    ref = make_case(focal)["reference"]
+    results: list[int] = []
+    start = threading.Barrier(6)
+
+    def patch(n: int) -> None:
+        client = app.test_client()  # one client per thread, as separate browsers would be
+        start.wait()
+        resp = client.patch(
+            f"/api/v1/cases/{ref}",
+            json={"version": 1, "place_of_origin": f"Town {n}"},
+            headers={"Authorization": f"Bearer {focal.token}"},
+        )
+        results.append(resp.status_code)
+
+    threads = [threading.Thread(target=patch, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(results) == [200] + [409] * 5
+    assert focal.get(f"/cases/{ref}").json["version"] == 2

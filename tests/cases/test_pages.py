@@ -226,3 +226,25 @@ def test_other_roles_get_403_and_no_nav_entry(client, login, make_user, role):
 def test_anonymous_visitors_are_sent_to_login(client):
     resp = client.get("/cases")
     assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+
+
+def test_row_errors_point_at_the_right_row(client, officer):
+    resp = _register(
+        client,
+        given_names="Ana",
+        **{
+            # The first flag row is left blank; the second one is wrong.
+            "protection_flags-0-kind": "",
+            "protection_flags-1-kind": "country",
+            "protection_flags-1-value": "XX",
+            "protection_flags-1-reason": "Kept reason",
+        },
+    )
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    values = form_values(html, "/cases/new")
+    assert values["protection_flags-0-value"] == "XX"
+    assert values["protection_flags-0-reason"] == "Kept reason"
+    assert 'id="protection_flags-0-value"' in html
+    row = html[html.index('id="protection_flags-0-value"') :]
+    assert row.index('class="error"') < row.index('id="protection_flags-1-kind"')
