@@ -206,6 +206,9 @@ def set_index(
     session: Session, owner_id: uuid.UUID, key: DataKey, field: str, tokens: Iterable[int]
 ) -> None:
     """Replace the index tokens of one record's field."""
+    if key in session.new:
+        # The entries reference the key by id only: the key row must exist first.
+        session.flush([key])
     session.execute(
         delete(BlindIndexEntry).where(
             BlindIndexEntry.owner_id == owner_id, BlindIndexEntry.field == field
