@@ -208,7 +208,7 @@ def set_index(
     """Replace the index tokens of one record's field."""
     if key in session.new:
         # The entries reference the key by id only: the key row must exist first.
-        session.flush([key])
+        session.flush()
     session.execute(
         delete(BlindIndexEntry).where(
             BlindIndexEntry.owner_id == owner_id, BlindIndexEntry.field == field
