@@ -46,6 +46,7 @@ from casework.families.policy import (
     READ_WORKLIST,
     UPDATE_RELATIVE,
     WITHDRAW_CONSENT,
+    refuse_closing,
 )
 from casework.families.schemas import (
     ConsentCreateSchema,
@@ -334,8 +335,6 @@ def family(reference: str) -> Any:
 
 
 def _needs_notification(case: Case) -> bool:
-    from casework.families.policy import refuse_closing
-
     return refuse_closing(db_session(), case) is not None
 
 
