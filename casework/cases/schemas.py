@@ -158,13 +158,6 @@ class CaseFieldsSchema(Schema):
         allow_none=True,
     )
 
-    @validates_schema
-    def _lists_hold_values(self, data: dict[str, Any], **_: Any) -> None:
-        # A list given as null means "none"; its elements are never null.
-        for name in ("aliases", "languages", "route_countries", "vulnerabilities"):
-            if name in data and data[name] is not None and None in data[name]:
-                raise ValidationError("Empty values are not allowed in this list.", name)
-
 
 class CaseCreateSchema(CaseFieldsSchema):
     @validates_schema(skip_on_field_errors=False)
