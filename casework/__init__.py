@@ -141,7 +141,7 @@ def _register_globals(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
     from casework.auth.policy import MANAGE_USERS
-    from casework.navigation import add_nav, nav_items
+    from casework.navigation import add_nav, case_links, nav_items
 
     add_nav("auth.users", _l("Users"), MANAGE_USERS)
 
@@ -153,6 +153,7 @@ def _register_globals(app: Flask) -> None:
             "text_direction": "rtl" if locale in RTL_LANGUAGES else "ltr",
             "actor": web_actor(),
             "nav_items": nav_items,
+            "case_links": case_links,
         }
 
     @app.after_request

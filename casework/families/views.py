@@ -18,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 
 from casework.auth.policy import can
 from casework.cases import queries as case_queries
+from casework.cases.forms import STATUS_LABELS
 from casework.cases.guard import acting, guarded
 from casework.cases.models import Case
 from casework.db import utcnow
@@ -58,13 +59,14 @@ from casework.families.schemas import (
     RelativeCreateSchema,
     RelativeUpdateSchema,
 )
-from casework.navigation import add_nav
+from casework.navigation import add_case_link, add_nav
 from casework.web import db_session
 
 bp = Blueprint("families", __name__)
 
 add_nav("families.worklist", _l("Worklist"), READ_WORKLIST)
 add_nav("families.lookup", _l("Hotline look-up"), LOOKUP_RELATIVES)
+add_case_link("families.family", _l("Family and notifications"), READ_RELATIVES)
 
 _BLANK = SelectChoice("", "—")
 
@@ -331,6 +333,7 @@ def family(reference: str) -> Any:
         can_add=can(actor, CREATE_RELATIVE),
         can_manage=can(actor, MANAGE_NOTIFICATIONS),
         channel_labels=CHANNEL_LABELS,
+        status_label=STATUS_LABELS[case.status],
     ), status
 
 

@@ -206,11 +206,6 @@ def test_liaison_adds_a_relative_records_consent_and_notifications(page, make_us
     assert any("/relatives/lookup" in url for url in log.urls)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="templates/cases/detail.html has no link to the case's family page: "
-    "remove this marker once it does",
-)
 def test_the_case_page_leads_to_the_family_page(page, make_user, case_reference):
     _sign_in(page, make_user("family_liaison"))
     case = CaseListPage(page).open_from_nav().search(case_reference).open_case(case_reference)
