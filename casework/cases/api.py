@@ -90,7 +90,10 @@ def list_cases(args: dict[str, Any]):
     """Search the organisation's cases: `q` is a name (any spelling or script) or a reference."""
     page, per_page = args["page"], args["per_page"]
     found = queries.search_cases(db_session(), acting(), filters_from(args), page, per_page)
-    return page_of(found.items, page, per_page, found.total)
+    body = page_of(found.items, page, per_page, found.total)
+    if found.total_is_estimate:
+        body["total_is_estimate"] = True
+    return body
 
 
 @blp.route("/cases", methods=["POST"])

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from casework.auth.models import Organisation
 from casework.auth.policy import Actor, scoped
@@ -32,8 +32,12 @@ from casework.crypto import recheck_name
 from casework.keys import indexer, owners_matching
 
 NAME_FIELD = "cases.name"
-#: Most index candidates a name search decrypts and re-checks; more means "refine the search".
+#: Most index candidates a name search considers; more means "refine the search".
 NAME_CANDIDATE_CAP = 1000
+#: Up to this many candidates, all are re-checked and the name search's total is exact.
+EXACT_TOTAL_LIMIT = 200
+#: Candidates decrypted and re-checked per statement.
+RECHECK_CHUNK = 50
 #: Most cases compared when looking for possible duplicates of one case.
 DUPLICATE_CANDIDATE_CAP = 200
 #: How deep chains of linked duplicates are followed for the timeline.
@@ -67,6 +71,7 @@ class CasePage:
     items: list[Case]
     total: int
     truncated: bool = False  # the name search hit NAME_CANDIDATE_CAP
+    total_is_estimate: bool = False  # a name search re-checked only what the page needed
 
 
 def _order() -> list[Any]:
@@ -190,17 +195,65 @@ def _name_search(
     page: int,
     per_page: int,
 ) -> CasePage:
+    """Index candidates, newest first; decrypt and re-check only as many as the page needs.
+
+    Up to EXACT_TOTAL_LIMIT candidates are all re-checked, so the total is exact. Beyond that
+    (a common name at national scale), candidates are re-checked in order until the page and
+    one more row are confirmed, and the total is an upper bound (`total_is_estimate`):
+    the cost of a search then follows the page, not the popularity of the name.
+    """
     token_sets = indexer(session).query_name_tokens(NAME_FIELD, q)
     if not token_sets:
         # A query without a searchable part matches nothing, not everything.
         return CasePage([], 0)
     in_index = [Case.id.in_(sub) for sub in owners_matching(NAME_FIELD, token_sets)]
-    stmt = _scoped(actor).where(*where, *in_index).order_by(*_order()).limit(NAME_CANDIDATE_CAP + 1)
-    candidates = list(session.scalars(stmt))
-    truncated = len(candidates) > NAME_CANDIDATE_CAP
-    confirmed = [c for c in candidates[:NAME_CANDIDATE_CAP] if recheck_name(q, c.all_names)]
+    ids_stmt = (
+        scoped(select(Case.id), Case, actor)
+        .where(*where, *in_index)
+        .order_by(*_order())
+        .limit(NAME_CANDIDATE_CAP + 1)
+    )
+    candidate_ids = list(session.scalars(ids_stmt))
+    truncated = len(candidate_ids) > NAME_CANDIDATE_CAP
+    candidate_ids = candidate_ids[:NAME_CANDIDATE_CAP]
     start = (page - 1) * per_page
-    return CasePage(confirmed[start : start + per_page], len(confirmed), truncated)
+    exact = len(candidate_ids) <= EXACT_TOTAL_LIMIT
+    wanted = None if exact else start + per_page + 1
+    confirmed: list[uuid.UUID] = []
+    checked = 0
+    for offset in range(0, len(candidate_ids), RECHECK_CHUNK):
+        chunk = candidate_ids[offset : offset + RECHECK_CHUNK]
+        rows = {
+            c.id: c
+            for c in session.scalars(select(Case).options(_NAMES_ONLY).where(Case.id.in_(chunk)))
+        }
+        for case_id in chunk:
+            checked += 1
+            case = rows.get(case_id)
+            if case is not None and recheck_name(q, case.all_names):
+                confirmed.append(case_id)
+        if wanted is not None and len(confirmed) >= wanted:
+            break
+    page_ids = confirmed[start : start + per_page]
+    if checked == len(candidate_ids):
+        total, estimate = len(confirmed), False
+    else:
+        total, estimate = len(confirmed) + len(candidate_ids) - checked, True
+    return CasePage(_cases_in_order(session, page_ids), total, truncated, estimate)
+
+
+# What the re-check of a name candidate needs: its names and its data key, nothing else.
+_NAMES_ONLY = load_only(Case.id, Case.given_names_enc, Case.family_names_enc, Case.aliases_enc)
+
+
+def _cases_in_order(session: Session, ids: list[uuid.UUID]) -> list[Case]:
+    """Whole rows for one page, in the given order (one statement)."""
+    if not ids:
+        return []
+    # populate_existing: the re-check loaded these rows with only their name columns.
+    stmt = select(Case).where(Case.id.in_(ids)).execution_options(populate_existing=True)
+    rows = {c.id: c for c in session.scalars(stmt)}
+    return [rows[i] for i in ids if i in rows]
 
 
 def possible_duplicates(session: Session, case: Case) -> list[duplicates.DuplicateMatch]:

@@ -306,6 +306,11 @@ class CaseWriteSchema(CaseSchema):
 
 class CaseListSchema(PageSchema):
     items = fields.List(fields.Nested(CaseSummarySchema))
+    total_is_estimate = fields.Boolean(
+        metadata={
+            "description": "True when a name search with many matches counted an upper bound."
+        }
+    )
 
 
 class TimelineEventSchema(Schema):

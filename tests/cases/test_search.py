@@ -170,3 +170,22 @@ def test_a_list_page_costs_the_same_number_of_queries_for_2_or_20_rows(focal, ma
         return count
 
     assert statements_for(2) == statements_for(20)
+
+
+def test_common_name_rechecks_only_what_the_page_needs(focal, make_case, monkeypatch):
+    refs = [make_case(focal, given_names="Samir", family_names=f"K{i}")["reference"]
+            for i in range(6)]  # fmt: skip
+    monkeypatch.setattr(queries, "EXACT_TOTAL_LIMIT", 2)
+    monkeypatch.setattr(queries, "RECHECK_CHUNK", 1)
+    checked = []
+    real = queries.recheck_name
+    monkeypatch.setattr(queries, "recheck_name", lambda q, n: checked.append(n) or real(q, n))
+    resp = focal.get("/cases", query_string={"q": "Samir", "per_page": 2})
+    assert [i["reference"] for i in resp.json["items"]] == list(reversed(refs))[:2]
+    assert resp.json["total_is_estimate"] is True
+    assert resp.json["total"] == 6  # an upper bound: 3 confirmed, 3 not yet checked
+    assert len(checked) == 3  # the page (2) and one more to know a next page exists
+    # Few candidates: all are re-checked and the total is exact.
+    monkeypatch.setattr(queries, "EXACT_TOTAL_LIMIT", 200)
+    resp = focal.get("/cases", query_string={"q": "Samir", "per_page": 2})
+    assert resp.json["total"] == 6 and "total_is_estimate" not in resp.json
