@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select, union_all
 from sqlalchemy.orm import Session, object_session
 
 from casework.crypto import (
@@ -231,3 +231,27 @@ def owners_matching(field: str, token_sets: list[set[int]]) -> list[Any]:
         )
         for tokens in token_sets
     ]
+
+
+def newest_owners(
+    field: str, token_sets: list[set[int]], allowed: Select[Any], limit: int
+) -> Select[Any]:
+    """Ids of owners matching every token set and in `allowed`, highest id first, at most `limit`.
+
+    The walk starts from the index entries of the first set (one index range per token,
+    merged), so no table is scanned; with time-ordered ids (UUIDv7) highest first means
+    newest first. `allowed` is a select of permitted owner ids (organisation and filters).
+    """
+    first, rest = token_sets[0], token_sets[1:]
+    walk = union_all(
+        *[
+            select(BlindIndexEntry.owner_id.label("owner_id")).where(
+                BlindIndexEntry.field == field, BlindIndexEntry.token == token
+            )
+            for token in sorted(first)
+        ]
+    ).subquery()
+    stmt = select(walk.c.owner_id).distinct()
+    for sub in owners_matching(field, rest):
+        stmt = stmt.where(walk.c.owner_id.in_(sub))
+    return stmt.where(walk.c.owner_id.in_(allowed)).order_by(walk.c.owner_id.desc()).limit(limit)
