@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -27,6 +28,7 @@ from casework.families import operations, queries
 from casework.families.models import (
     ConsentPurpose,
     ContactChannel,
+    Notification,
     NotificationChannel,
     NotificationKind,
     NotificationOutcome,
@@ -218,6 +220,30 @@ class WorklistForm(FlaskForm):
 
 # --- helpers ----------------------------------------------------------------------------------
 
+#: Form fields sent to the service, by form (the names are the API's).
+_RELATIVE_INPUT = (*operations.RELATIVE_FIELDS, "phone_region")
+_PLAN_INPUT = (
+    "kind",
+    "planned_date",
+    "channel",
+    "officer_id",
+    "language",
+    "support_offered",
+    "follow_up_due",
+    "notes",
+)
+_DELIVERY_INPUT = (
+    "delivered_date",
+    "outcome",
+    "planned_date",
+    "channel",
+    "officer_id",
+    "language",
+    "support_offered",
+    "follow_up_due",
+    "follow_up_completed",
+)
+
 
 def _payload(form: FlaskForm, names: tuple[str, ...], *, keep_empty: bool = True) -> dict:
     """Form values as the API would receive them: blank text is null (or left out)."""
@@ -290,6 +316,28 @@ def _status_of(form: FlaskForm) -> int:
     return 400 if "csrf_token" in form.errors else 422
 
 
+def _submit(
+    form: FlaskForm,
+    schema: Schema,
+    payload: Callable[[], dict[str, Any]],
+    write: Callable[[dict[str, Any]], Any],
+) -> tuple[Any, int]:
+    """A posted form: CSRF, then the API's schema, then the service.
+
+    Returns (the service's result, 200), or (None, the error status) with the errors shown on
+    the form. `payload` is called only once the CSRF token is good.
+    """
+    if not form.validate_on_submit():
+        return None, _status_of(form)
+    data = _load(schema, form, payload())
+    if data is None:
+        return None, 422
+    try:
+        return write(data), 200
+    except CaseworkError as exc:
+        return None, _refused(form, exc)
+
+
 # --- the case's family ------------------------------------------------------------------------
 
 
@@ -306,21 +354,15 @@ def family(reference: str) -> Any:
     if request.method == "POST":
         if not can(actor, CREATE_RELATIVE):
             raise Forbidden(_("Your role does not allow this action."))
-        if form.validate_on_submit():
-            names = (*operations.RELATIVE_FIELDS, "phone_region")
-            data = _load(RelativeCreateSchema(), form, _payload(form, names, keep_empty=False))
-            if data is not None:
-                try:
-                    relative = operations.create_relative(session, actor, case, data)
-                except CaseworkError as exc:
-                    status = _refused(form, exc)
-                else:
-                    flash(_("Relative added."), "info")
-                    return redirect(url_for("families.relative", relative_id=relative.id))
-            else:
-                status = 422
-        else:
-            status = _status_of(form)
+        relative, status = _submit(
+            form,
+            RelativeCreateSchema(),
+            lambda: _payload(form, _RELATIVE_INPUT, keep_empty=False),
+            lambda data: operations.create_relative(session, actor, case, data),
+        )
+        if relative is not None:
+            flash(_("Relative added."), "info")
+            return redirect(url_for("families.relative", relative_id=relative.id))
     relatives, _total = queries.relatives_of_case(session, case.id, 1, 500)
     operations.record_relative_reads(session, actor, relatives, view="family_page")
     return render_template(
@@ -448,29 +490,27 @@ def edit_relative(relative_id: uuid.UUID) -> Any:
     version = request.form.get("version", type=int) if request.method == "POST" else rel.version
     status = 200
     if request.method == "POST":
-        if form.validate_on_submit():
-            names = (*operations.RELATIVE_FIELDS, "phone_region")
-            payload = _payload(form, names)
-            if not payload.get("phone_region"):
-                payload.pop("phone_region")
-            data = _load(RelativeUpdateSchema(), form, payload)
-            if data is not None:
-                try:
-                    operations.update_relative(session, actor, rel, data, version)
-                except CaseworkError as exc:
-                    status = _refused(form, exc)
-                else:
-                    flash(_("Relative saved."), "info")
-                    return redirect(url_for("families.relative", relative_id=rel.id))
-            else:
-                status = 422
-        else:
-            status = _status_of(form)
+        saved, status = _submit(
+            form,
+            RelativeUpdateSchema(),
+            lambda: _relative_update_payload(form),
+            lambda data: operations.update_relative(session, actor, rel, data, version),
+        )
+        if saved is not None:
+            flash(_("Relative saved."), "info")
+            return redirect(url_for("families.relative", relative_id=rel.id))
     else:
         operations.record_relative_reads(session, actor, [rel], view="edit_page")
     return render_template(
         "families/relative_edit.html", relative=rel, form=form, version=version
     ), status
+
+
+def _relative_update_payload(form: RelativeForm) -> dict[str, Any]:
+    payload = _payload(form, _RELATIVE_INPUT)
+    if not payload.get("phone_region"):
+        payload.pop("phone_region")
+    return payload
 
 
 @bp.route("/relatives/<uuid:relative_id>/consents", methods=["POST"])
@@ -479,8 +519,19 @@ def edit_relative(relative_id: uuid.UUID) -> Any:
 def give_consent(relative_id: uuid.UUID) -> Any:
     rel = _relative(relative_id)
     form = ConsentForm()
-    if not form.validate_on_submit():
-        return _relative_page(rel, consent_form=form, status=_status_of(form))
+    consent, status = _submit(
+        form,
+        ConsentCreateSchema(),
+        lambda: _consent_payload(form, rel),
+        lambda data: operations.give_consent(db_session(), acting(), rel, data),
+    )
+    if consent is None:
+        return _relative_page(rel, consent_form=form, status=status)
+    flash(_("Consent recorded."), "info")
+    return redirect(url_for("families.relative", relative_id=rel.id) + "#consents")
+
+
+def _consent_payload(form: ConsentForm, rel: Relative) -> dict[str, Any]:
     payload = _payload(form, ("purpose", "given_at", "evidence_reference"), keep_empty=False)
     scope: list[dict[str, Any]] = []
     if form.scope.data:
@@ -490,15 +541,7 @@ def give_consent(relative_id: uuid.UUID) -> Any:
         scope.append({"kind": "organisation", "value": form.scope_organisation.data.strip()})
     # Without a partner the consent covers only the organisation holding the case.
     payload["scope"] = scope or [{"kind": "organisation", "value": str(rel.case.organisation_id)}]
-    data = _load(ConsentCreateSchema(), form, payload)
-    if data is None:
-        return _relative_page(rel, consent_form=form, status=422)
-    try:
-        operations.give_consent(db_session(), acting(), rel, data)
-    except CaseworkError as exc:
-        return _relative_page(rel, consent_form=form, status=_refused(form, exc))
-    flash(_("Consent recorded."), "info")
-    return redirect(url_for("families.relative", relative_id=rel.id) + "#consents")
+    return payload
 
 
 @bp.route("/consents/<uuid:consent_id>/withdraw", methods=["GET", "POST"])
@@ -511,22 +554,19 @@ def withdraw_consent(consent_id: uuid.UUID) -> Any:
     form = WithdrawForm()
     status = 200
     if request.method == "POST":
-        if form.validate_on_submit():
-            data = _load(ConsentWithdrawSchema(), form, _payload(form, ("reason",)))
-            if data is not None:
-                try:
-                    operations.withdraw_consent(db_session(), acting(), consent, data["reason"])
-                except CaseworkError as exc:
-                    status = _refused(form, exc)
-                else:
-                    flash(_("Consent withdrawn. It no longer allows any use, from now on."), "info")
-                    return redirect(
-                        url_for("families.relative", relative_id=consent.relative_id) + "#consents"
-                    )
-            else:
-                status = 422
-        else:
-            status = _status_of(form)
+        withdrawn, status = _submit(
+            form,
+            ConsentWithdrawSchema(),
+            lambda: _payload(form, ("reason",)),
+            lambda data: operations.withdraw_consent(
+                db_session(), acting(), consent, data["reason"]
+            ),
+        )
+        if withdrawn is not None:
+            flash(_("Consent withdrawn. It no longer allows any use, from now on."), "info")
+            return redirect(
+                url_for("families.relative", relative_id=consent.relative_id) + "#consents"
+            )
     return render_template(
         "families/withdraw.html", consent=consent, form=form, purpose_labels=PURPOSE_LABELS
     ), status
@@ -539,27 +579,14 @@ def plan_notification(relative_id: uuid.UUID) -> Any:
     rel = _relative(relative_id)
     form = NotificationForm()
     form.officer_id.choices = _officer_choices(rel.case)
-    if not form.validate_on_submit():
-        return _relative_page(rel, notification_form=form, status=_status_of(form))
-    names = (
-        "kind",
-        "planned_date",
-        "channel",
-        "officer_id",
-        "language",
-        "support_offered",
-        "follow_up_due",
-        "notes",
+    planned, status = _submit(
+        form,
+        NotificationCreateSchema(),
+        lambda: {**_payload(form, _PLAN_INPUT, keep_empty=False), "relative_id": str(rel.id)},
+        lambda data: operations.plan_notification(db_session(), acting(), rel.case, data),
     )
-    payload = _payload(form, names, keep_empty=False)
-    payload["relative_id"] = str(rel.id)
-    data = _load(NotificationCreateSchema(), form, payload)
-    if data is None:
-        return _relative_page(rel, notification_form=form, status=422)
-    try:
-        operations.plan_notification(db_session(), acting(), rel.case, data)
-    except CaseworkError as exc:
-        return _relative_page(rel, notification_form=form, status=_refused(form, exc))
+    if planned is None:
+        return _relative_page(rel, notification_form=form, status=status)
     flash(_("Notification planned."), "info")
     return redirect(url_for("families.relative", relative_id=rel.id) + "#notifications")
 
@@ -598,42 +625,18 @@ def notification(notification_id: uuid.UUID) -> Any:
     form.officer_id.choices = _officer_choices(n.relative.case)
     status = 200
     if request.method == "POST":
-        if form.validate_on_submit():
-            names = (
-                "delivered_date",
-                "outcome",
-                "planned_date",
-                "channel",
-                "officer_id",
-                "language",
-                "support_offered",
-                "follow_up_due",
-                "follow_up_completed",
+        version = _version(form.version.data)
+        saved, status = _submit(
+            form,
+            NotificationUpdateSchema(),
+            lambda: _delivery_payload(form, n),
+            lambda data: operations.update_notification(session, actor, n, data, version),
+        )
+        if saved is not None:
+            flash(_("Notification saved."), "info")
+            return redirect(
+                url_for("families.relative", relative_id=n.relative_id) + "#notifications"
             )
-            payload = _payload(form, names)
-            if payload.get("outcome") in ("not_reached", "rescheduled"):
-                payload["delivered_date"] = None  # the form pre-fills today's date
-            if not n.relative.is_erased:
-                payload["notes"] = (form.notes.data or "").strip() or None
-            try:
-                version = int(form.version.data or "")
-            except ValueError:
-                version = None
-            data = _load(NotificationUpdateSchema(), form, payload)
-            if data is not None:
-                try:
-                    operations.update_notification(session, actor, n, data, version)
-                except CaseworkError as exc:
-                    status = _refused(form, exc)
-                else:
-                    flash(_("Notification saved."), "info")
-                    return redirect(
-                        url_for("families.relative", relative_id=n.relative_id) + "#notifications"
-                    )
-            else:
-                status = 422
-        else:
-            status = _status_of(form)
     return render_template(
         "families/notification.html",
         n=n,
@@ -641,6 +644,22 @@ def notification(notification_id: uuid.UUID) -> Any:
         kind_labels=KIND_LABELS,
         outcome_labels=OUTCOME_LABELS,
     ), status
+
+
+def _delivery_payload(form: DeliveryForm, n: Notification) -> dict[str, Any]:
+    payload = _payload(form, _DELIVERY_INPUT)
+    if payload.get("outcome") in ("not_reached", "rescheduled"):
+        payload["delivered_date"] = None  # the form pre-fills today's date
+    if not n.relative.is_erased:
+        payload["notes"] = (form.notes.data or "").strip() or None
+    return payload
+
+
+def _version(value: str | None) -> int | None:
+    try:
+        return int(value or "")
+    except ValueError:
+        return None
 
 
 @bp.route("/relatives/<uuid:relative_id>/erase", methods=["GET", "POST"])
@@ -651,24 +670,15 @@ def erase(relative_id: uuid.UUID) -> Any:
     form = EraseForm()
     status = 200
     if request.method == "POST":
-        if form.validate_on_submit():
-            data = _load(
-                EraseSchema(),
-                form,
-                {"confirm": bool(form.confirm.data), **_payload(form, ("note",))},
-            )
-            if data is not None:
-                try:
-                    operations.erase_relative(db_session(), acting(), rel, data.get("note"))
-                except CaseworkError as exc:
-                    status = _refused(form, exc)
-                else:
-                    flash(_("The relative's contacts were destroyed."), "info")
-                    return redirect(url_for("families.relative", relative_id=rel.id))
-            else:
-                status = 422
-        else:
-            status = _status_of(form)
+        erasure, status = _submit(
+            form,
+            EraseSchema(),
+            lambda: {"confirm": bool(form.confirm.data), **_payload(form, ("note",))},
+            lambda data: operations.erase_relative(db_session(), acting(), rel, data.get("note")),
+        )
+        if erasure is not None:
+            flash(_("The relative's contacts were destroyed."), "info")
+            return redirect(url_for("families.relative", relative_id=rel.id))
     return render_template("families/erase.html", relative=rel, form=form), status
 
 
