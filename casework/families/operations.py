@@ -320,25 +320,9 @@ def erase_relative(
     The non-personal facts of the notification history (kind, dates, channel, outcome) stay.
     """
     _ensure_live(relative)
-    case = relative.case
     withdrawn = _withdraw_all(session, actor, relative)
     removed = shred_data_key(session, relative.data_key)
-    erasure = record_erasure(session, actor, relative, removed, note)
-    _audit(
-        session,
-        actor,
-        "relative.erase",
-        object_type="relative",
-        object_id=relative.id,
-        case=case,
-        categories=[CONTACTS, CONSENT, NOTIFICATIONS],
-        details={
-            "index_entries_removed": removed,
-            "consents_withdrawn": withdrawn,
-            "subject_type": "relative",
-        },
-    )
-    return erasure
+    return _record_erasure(session, actor, relative, removed, withdrawn, note)
 
 
 def _withdraw_all(session: Session, actor: Actor, relative: Relative) -> int:
@@ -353,33 +337,37 @@ def _withdraw_all(session: Session, actor: Actor, relative: Relative) -> int:
     return count
 
 
-def record_erasure(
+def _record_erasure(
     session: Session,
     actor: Actor,
     relative: Relative,
-    index_entries_removed: int,
+    removed: int,
+    withdrawn: int,
     note: str | None = None,
+    *,
+    via: str | None = None,
 ) -> RelativeErasure:
-    """The erasure tombstone (the note goes under the case's key; the relative's is gone)."""
+    """The erasure tombstone (the note goes under the case's key; the relative's is gone) and
+    its audit event, once the relative's key is shredded and their consents withdrawn."""
     erasure = RelativeErasure(
         id=uuid.uuid4(),
         relative_id=relative.id,
         data_key=relative.case.data_key,
         erased_at=utcnow(),
         erased_by=actor.user_id,
-        index_entries_removed=index_entries_removed,
+        index_entries_removed=removed,
     )
     if not relative.case.is_shredded:
         erasure.note = (note or "").strip() or None
     session.add(erasure)
     session.flush()
-    return erasure
-
-
-def after_cli_shred(session: Session, actor: Actor, relative: Relative, removed: int) -> None:
-    """Bookkeeping after `keys shred-relative` destroyed the key: consents withdrawn, tombstone."""
-    withdrawn = _withdraw_all(session, actor, relative)
-    record_erasure(session, actor, relative, removed)
+    details: dict[str, Any] = {
+        "index_entries_removed": removed,
+        "consents_withdrawn": withdrawn,
+        "subject_type": "relative",
+    }
+    if via is not None:
+        details["via"] = via
     _audit(
         session,
         actor,
@@ -388,13 +376,15 @@ def after_cli_shred(session: Session, actor: Actor, relative: Relative, removed:
         object_id=relative.id,
         case=relative.case,
         categories=[CONTACTS, CONSENT, NOTIFICATIONS],
-        details={
-            "index_entries_removed": removed,
-            "consents_withdrawn": withdrawn,
-            "subject_type": "relative",
-            "via": "cli",
-        },
+        details=details,
     )
+    return erasure
+
+
+def after_cli_shred(session: Session, actor: Actor, relative: Relative, removed: int) -> None:
+    """Bookkeeping after `keys shred-relative` destroyed the key: consents withdrawn, tombstone."""
+    withdrawn = _withdraw_all(session, actor, relative)
+    _record_erasure(session, actor, relative, removed, withdrawn, via="cli")
 
 
 # --- consents ---------------------------------------------------------------------------------
@@ -566,19 +556,13 @@ def plan_notification(
     _notification_rules(session, case, n, check_identification=True)
     session.add(n)
     session.flush()
-    _audit(
+    _audit_notification(
         session,
         actor,
         "notification.plan",
-        object_type="notification",
-        object_id=n.id,
-        case=case,
-        categories=[NOTIFICATIONS],
-        details={
-            "relative_id": str(relative.id),
-            "kind": n.kind.value,
-            "fields": [f for f in NOTIFICATION_FIELDS if data.get(f) is not None],
-        },
+        n,
+        case,
+        fields=[f for f in NOTIFICATION_FIELDS if data.get(f) is not None],
     )
     return n
 
@@ -597,23 +581,32 @@ def update_notification(
     _notification_rules(session, case, n, check_identification=False)
     _claim_version(session, Notification, n, version)
     session.flush()
-    _audit(
+    _audit_notification(
         session,
         actor,
         "notification.update",
+        n,
+        case,
+        fields=[f for f in (*NOTIFICATION_FIELDS, "follow_up_completed") if f in data],
+        outcome=n.outcome.value if n.outcome else None,
+        version=n.version,
+    )
+    return n
+
+
+def _audit_notification(
+    session: Session, actor: Actor, action: str, n: Notification, case: Case, **details: Any
+) -> None:
+    _audit(
+        session,
+        actor,
+        action,
         object_type="notification",
         object_id=n.id,
         case=case,
         categories=[NOTIFICATIONS],
-        details={
-            "relative_id": str(n.relative_id),
-            "kind": n.kind.value,
-            "fields": [f for f in (*NOTIFICATION_FIELDS, "follow_up_completed") if f in data],
-            "outcome": n.outcome.value if n.outcome else None,
-            "version": n.version,
-        },
+        details={"relative_id": str(n.relative_id), "kind": n.kind.value, **details},
     )
-    return n
 
 
 # --- the case-closing rule --------------------------------------------------------------------
