@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from casework.cases.models import Case, joined_names
 from casework.cases.values import ApproxDate, approx_date_or_none
 from casework.crypto import name_parts, recheck_name
 
@@ -31,19 +32,20 @@ class CaseFacts:
     last_seen_date: ApproxDate | None = None
 
     @classmethod
-    def of(cls, case: object) -> CaseFacts:
-        given = getattr(case, "given_names", None) or ""
-        family = getattr(case, "family_names", None) or ""
-        sex = getattr(case, "sex", None)
+    def of(cls, case: Case) -> CaseFacts:
+        # Each encrypted field is read (decrypted) once: up to DUPLICATE_CANDIDATE_CAP cases
+        # pass through here per registration or update.
+        given = case.given_names or ""
+        family = case.family_names or ""
         return cls(
-            reference=getattr(case, "reference", "") or "",
+            reference=case.reference or "",
             names=f"{given} {family}".strip(),
-            all_names=getattr(case, "all_names", "") or "",
-            sex=getattr(sex, "value", sex),
-            date_of_birth=approx_date_or_none(getattr(case, "date_of_birth", None)),
-            nationality=getattr(case, "nationality", None),
-            last_seen_country=getattr(case, "last_seen_country", None),
-            last_seen_date=approx_date_or_none(getattr(case, "last_seen_date", None)),
+            all_names=joined_names(given, family, case.aliases),
+            sex=getattr(case.sex, "value", case.sex),
+            date_of_birth=approx_date_or_none(case.date_of_birth),
+            nationality=case.nationality,
+            last_seen_country=case.last_seen_country,
+            last_seen_date=approx_date_or_none(case.last_seen_date),
         )
 
 

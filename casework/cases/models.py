@@ -106,6 +106,11 @@ class ProtectionKind(enum.StrEnum):
     organisation = "organisation"
 
 
+def joined_names(given: str | None, family: str | None, aliases: list[str] | None) -> str:
+    """Given names, family names and aliases as one string (empty parts left out)."""
+    return " ".join(p for p in (given, family, *(aliases or [])) if p)
+
+
 class Case(EncryptedMixin, Base):
     """A missing person's case, owned by the organisation that registered it."""
 
@@ -215,8 +220,7 @@ class Case(EncryptedMixin, Base):
     @property
     def all_names(self) -> str:
         """Given names, family names and aliases as one string, for name matching."""
-        parts = [self.given_names or "", self.family_names or "", *(self.aliases or [])]
-        return " ".join(p for p in parts if p)
+        return joined_names(self.given_names, self.family_names, self.aliases)
 
     @property
     def duplicate_of_reference(self) -> str | None:
