@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from casework.auth.models import User, str_enum
+from casework.auth.models import str_enum
 from casework.db import Base, UTCDateTime, new_uuid, utcnow
 from casework.keys import Encrypted, EncryptedMixin
 
@@ -162,10 +162,6 @@ class Consent(EncryptedMixin, Base):
 
     relative: Mapped[Relative] = orm.relationship(lazy="joined", innerjoin=True)
 
-    @property
-    def is_withdrawn(self) -> bool:
-        return self.withdrawn_at is not None
-
 
 class Notification(EncryptedMixin, Base):
     """A notification to a relative. Kind, dates, channel and outcome are non-personal facts in
@@ -209,11 +205,6 @@ class Notification(EncryptedMixin, Base):
     notes = Encrypted("notes_enc", category="notifications")
 
     relative: Mapped[Relative] = orm.relationship(lazy="joined", innerjoin=True)
-    officer: Mapped[User | None] = orm.relationship(lazy="joined")
-
-    @property
-    def is_delivered(self) -> bool:
-        return self.outcome == NotificationOutcome.delivered
 
     @property
     def is_pending(self) -> bool:
@@ -249,10 +240,6 @@ class Notification(EncryptedMixin, Base):
     def is_overdue(self) -> bool:
         due = self.due_date
         return due is not None and due < utcnow().date()
-
-    @property
-    def officer_email(self) -> str | None:
-        return self.officer.email if self.officer is not None else None
 
     @property
     def case_reference(self) -> str:
