@@ -577,8 +577,7 @@ def withdraw_consent(consent_id: uuid.UUID) -> Any:
 @guarded(MANAGE_NOTIFICATIONS)
 def plan_notification(relative_id: uuid.UUID) -> Any:
     rel = _relative(relative_id)
-    form = NotificationForm()
-    form.officer_id.choices = _officer_choices(rel.case)
+    form = NotificationForm()  # its officer choices are filled when the page is shown again
     planned, status = _submit(
         form,
         NotificationCreateSchema(),
