@@ -24,7 +24,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -38,7 +37,7 @@ from casework.auth.models import Organisation, User  # noqa: E402
 from casework.auth.policy import Actor  # noqa: E402
 from casework.cases import queries  # noqa: E402
 from casework.cases.models import Case, CaseStatus, Sex  # noqa: E402
-from casework.db import Database, utcnow  # noqa: E402
+from casework.db import Database, new_time_uuid, utcnow  # noqa: E402
 from casework.keys import create_data_key, indexer  # noqa: E402
 from casework.keys.models import BlindIndexEntry  # noqa: E402
 from casework.settings import Settings  # noqa: E402
@@ -153,7 +152,7 @@ def seed(db: Database, org: Organisation, count: int, batch: int = 2000) -> None
             batch_cases: list[Case] = []
             for n in range(offset, min(count, offset + batch)):
                 case = Case(
-                    id=uuid.uuid4(),
+                    id=new_time_uuid(),
                     reference=f"BEN-2026-{n:07d}",
                     organisation_id=org.id,
                     data_key=create_data_key(s, "case"),

@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.auth.models import User, str_enum
-from casework.db import Base, UTCDateTime, new_uuid, utcnow
+from casework.db import Base, UTCDateTime, new_time_uuid, new_uuid, utcnow
 from casework.keys import Encrypted, EncryptedMixin
 
 
@@ -123,7 +123,7 @@ class Case(EncryptedMixin, Base):
         Index(None, "organisation_id", "created_at"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_uuid)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_time_uuid)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
     status: Mapped[CaseStatus] = mapped_column(

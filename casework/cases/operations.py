@@ -39,7 +39,7 @@ from casework.cases.policy import (
     check_closable_as_duplicate,
     check_transition,
 )
-from casework.db import utcnow
+from casework.db import new_time_uuid, utcnow
 from casework.errors import Conflict, InvalidInput, VersionConflict
 from casework.keys import create_data_key, indexer, set_index
 
@@ -283,7 +283,8 @@ def create_case(session: Session, actor: Actor, data: dict[str, Any]) -> Case:
         raise InvalidInput("Cases are registered by a user of an organisation.")
     now = utcnow()
     case = Case(
-        id=uuid.uuid4(),
+        # Time-ordered: the name search walks its index newest first by id.
+        id=new_time_uuid(),
         organisation_id=org.id,
         data_key=create_data_key(session, "case"),
         status=CaseStatus.reported,

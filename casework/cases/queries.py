@@ -29,7 +29,8 @@ from casework.cases.models import (
 )
 from casework.cases.values import ApproxDate
 from casework.crypto import recheck_name
-from casework.keys import indexer, owners_matching
+from casework.keys import indexer
+from casework.keys.service import newest_owners
 
 NAME_FIELD = "cases.name"
 #: Most index candidates a name search considers; more means "refine the search".
@@ -206,14 +207,12 @@ def _name_search(
     if not token_sets:
         # A query without a searchable part matches nothing, not everything.
         return CasePage([], 0)
-    in_index = [Case.id.in_(sub) for sub in owners_matching(NAME_FIELD, token_sets)]
-    ids_stmt = (
-        scoped(select(Case.id), Case, actor)
-        .where(*where, *in_index)
-        .order_by(*_order())
-        .limit(NAME_CANDIDATE_CAP + 1)
+    # Walk the index newest first (case ids are time-ordered) within the organisation and
+    # filters; no scan of the cases table, and at most the cap plus one ids come back.
+    allowed = scoped(select(Case.id), Case, actor).where(*where)
+    candidate_ids = list(
+        session.scalars(newest_owners(NAME_FIELD, token_sets, allowed, NAME_CANDIDATE_CAP + 1))
     )
-    candidate_ids = list(session.scalars(ids_stmt))
     truncated = len(candidate_ids) > NAME_CANDIDATE_CAP
     candidate_ids = candidate_ids[:NAME_CANDIDATE_CAP]
     start = (page - 1) * per_page
@@ -264,18 +263,15 @@ def possible_duplicates(session: Session, case: Case) -> list[duplicates.Duplica
         return []
     # Any part may match here; `duplicates.compare` then demands enough parts and no
     # contradiction, on decrypted values.
-    any_part = owners_matching(NAME_FIELD, [set().union(*token_sets)])[0]
-    stmt = (
-        select(Case)
-        .where(
-            Case.organisation_id == case.organisation_id,
-            Case.id != case.id,
-            Case.duplicate_of_id.is_(None),
-            Case.id.in_(any_part),
-        )
-        .order_by(*_order())
-        .limit(DUPLICATE_CANDIDATE_CAP)
+    allowed = select(Case.id).where(
+        Case.organisation_id == case.organisation_id,
+        Case.id != case.id,
+        Case.duplicate_of_id.is_(None),
     )
+    newest = newest_owners(
+        NAME_FIELD, [set().union(*token_sets)], allowed, DUPLICATE_CANDIDATE_CAP
+    ).subquery()
+    stmt = select(Case).where(Case.id.in_(select(newest.c.owner_id))).order_by(Case.id.desc())
     others = [duplicates.CaseFacts.of(c) for c in session.scalars(stmt)]
     return duplicates.rank(facts, others)
 
