@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 from flask_smorest import Api, Blueprint
 from marshmallow import Schema, fields, validate
 
 from casework.auth.context import bearer_user
-from casework.errors import Unauthorized, handle_http_exception
+from casework.errors import InvalidInput, Unauthorized, handle_http_exception
 
 API_PREFIX = "/api/v1"
 
@@ -42,6 +43,39 @@ class PageSchema(Schema):
     page = fields.Integer()
     per_page = fields.Integer()
     total = fields.Integer()
+
+
+_IF_MATCH = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
+
+
+def expected_version(body_version: int | None, *, required: bool = True) -> int | None:
+    """The version the client last saw, from the body's `version` or an If-Match header.
+
+    Both given and different, or an If-Match that is not a version, is a 422; with
+    `required`, neither given is a 422 too: an update never overwrites blindly.
+    """
+    header = request.headers.get("If-Match")
+    header_version = None
+    if header is not None:
+        match = _IF_MATCH.match(header.strip())
+        if match is None:
+            raise InvalidInput(
+                'If-Match must carry the record\'s version, e.g. "3".',
+                {"If-Match": ["Not a version."]},
+            )
+        header_version = int(match.group(1))
+    if body_version is not None and header_version is not None and body_version != header_version:
+        raise InvalidInput(
+            "The version in the body and in If-Match differ.",
+            {"version": ["Differs from If-Match."]},
+        )
+    version = body_version if body_version is not None else header_version
+    if version is None and required:
+        raise InvalidInput(
+            "An update must carry the record's version (field `version` or an If-Match header).",
+            {"version": ["Missing data for required field."]},
+        )
+    return version
 
 
 def page_of(items: list[Any], page: int, per_page: int, total: int) -> dict[str, Any]:

@@ -27,6 +27,13 @@ def db_session() -> Session:
     return g.db_session
 
 
+def discard_changes() -> None:
+    """Roll back what this request wrote so far: for a refused change answered with a
+    redirect or a page (a status below 400 would otherwise commit it)."""
+    if "db_session" in g:
+        g.db_session.rollback()
+
+
 def request_id() -> str:
     if "request_id" not in g:
         incoming = request.headers.get("X-Request-Id", "")

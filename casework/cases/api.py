@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from flask import request, url_for
+from flask import url_for
 
-from casework.api import PageArgs, api_blueprint, page_of
+from casework.api import PageArgs, api_blueprint, expected_version, page_of
 from casework.cases import operations, queries
 from casework.cases.guard import acting, guarded
 from casework.cases.models import Case, CaseStatus, ClosureReason
@@ -24,14 +23,12 @@ from casework.cases.schemas import (
     TimelineSchema,
     filters_from,
 )
-from casework.errors import InvalidInput, NotFound
+from casework.errors import NotFound
 from casework.web import db_session
 
 blp = api_blueprint(
     "cases_api", __name__, description="Missing-person cases: registry, lifecycle, timeline"
 )
-
-_IF_MATCH = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
 
 
 class WithDuplicates:
@@ -47,32 +44,6 @@ class WithDuplicates:
 
 def _headers(case: Case) -> dict[str, str]:
     return {"ETag": f'"{case.version}"'}
-
-
-def _expected_version(body_version: int | None, *, required: bool) -> int | None:
-    """The version the client last saw, from the body or an If-Match header."""
-    header = request.headers.get("If-Match")
-    header_version = None
-    if header is not None:
-        match = _IF_MATCH.match(header.strip())
-        if match is None:
-            raise InvalidInput(
-                'If-Match must carry the case version, e.g. "3".',
-                {"If-Match": ["Not a case version."]},
-            )
-        header_version = int(match.group(1))
-    if body_version is not None and header_version is not None and body_version != header_version:
-        raise InvalidInput(
-            "The version in the body and in If-Match differ.",
-            {"version": ["Differs from If-Match."]},
-        )
-    version = body_version if body_version is not None else header_version
-    if version is None and required:
-        raise InvalidInput(
-            "An update must carry the case version (field `version` or an If-Match header).",
-            {"version": ["Missing data for required field."]},
-        )
-    return version
 
 
 def _case_or_404(reference: str, *, for_update: bool = False) -> Case:
@@ -126,7 +97,7 @@ def get_case(reference: str):
 @blp.response(200, CaseWriteSchema)
 def update_case(data: dict[str, Any], reference: str):
     """Change fields; needs the current `version` (or If-Match), a stale one gets 409."""
-    version = _expected_version(data.pop("version", None), required=True)
+    version = expected_version(data.pop("version", None), required=True)
     session = db_session()
     case = _case_or_404(reference, for_update=True)
     operations.update_case(session, acting(), case, data, version)
@@ -139,7 +110,7 @@ def update_case(data: dict[str, Any], reference: str):
 @blp.response(200, CaseSchema)
 def change_status(data: dict[str, Any], reference: str):
     """Move the case to another status; 409 names the statuses allowed from here."""
-    version = _expected_version(data.get("version"), required=False)
+    version = expected_version(data.get("version"), required=False)
     case = _case_or_404(reference, for_update=True)
     reason = data.get("closure_reason")
     operations.change_status(
@@ -160,7 +131,7 @@ def change_status(data: dict[str, Any], reference: str):
 @blp.response(200, CaseSchema)
 def link_duplicate(data: dict[str, Any], reference: str):
     """Close `duplicate_reference` as a duplicate of this case, keeping its history visible."""
-    version = _expected_version(data.get("version"), required=False)
+    version = expected_version(data.get("version"), required=False)
     session = db_session()
     duplicate_ref = queries.normalise_reference(data["duplicate_reference"])
     found = queries.cases_for_update(session, acting(), [reference, duplicate_ref])

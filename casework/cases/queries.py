@@ -28,7 +28,7 @@ from casework.cases.models import (
     Vulnerability,
 )
 from casework.cases.values import ApproxDate
-from casework.crypto import recheck_name
+from casework.crypto import name_matcher
 from casework.keys import indexer
 from casework.keys.service import newest_owners
 
@@ -220,6 +220,7 @@ def _name_search(
     wanted = None if exact else start + per_page + 1
     confirmed: list[uuid.UUID] = []
     checked = 0
+    matches = name_matcher(q)
     for offset in range(0, len(candidate_ids), RECHECK_CHUNK):
         chunk = candidate_ids[offset : offset + RECHECK_CHUNK]
         rows = {
@@ -229,7 +230,7 @@ def _name_search(
         for case_id in chunk:
             checked += 1
             case = rows.get(case_id)
-            if case is not None and recheck_name(q, case.all_names):
+            if case is not None and matches(case.all_names):
                 confirmed.append(case_id)
         if wanted is not None and len(confirmed) >= wanted:
             break

@@ -36,7 +36,7 @@ from casework.cases.schemas import (
 from casework.cases.values import country_name
 from casework.errors import CaseworkError, NotFound, VersionConflict
 from casework.navigation import add_nav
-from casework.web import db_session
+from casework.web import db_session, discard_changes
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 add_nav("cases.index", _l("Cases"), READ_CASES)
@@ -71,11 +71,6 @@ def _case_or_404(reference: str, *, for_update: bool = False) -> Case:
     if case is None:
         raise NotFound(_("No such case."))
     return case
-
-
-def _discard_failed_write() -> None:
-    # A refused change is answered with a redirect (a 3xx commits): drop anything it touched.
-    db_session().rollback()
 
 
 def _back_to(case_reference: str, anchor: str = "") -> Any:
@@ -192,8 +187,7 @@ def edit(reference: str) -> Any:
 
 def _conflict(reference: str, payload: dict[str, Any]) -> Any:
     """Someone saved first: show their version beside the user's, ready to re-apply."""
-    session = db_session()
-    session.rollback()
+    discard_changes()
     current = _case_or_404(reference)
     theirs = forms.form_data(current)
     # formdata=None: the form shows the user's values with the *current* version, not the
@@ -202,7 +196,7 @@ def _conflict(reference: str, payload: dict[str, Any]) -> Any:
     form.add_blank_rows()
     yours = forms.payload_as_form_data(payload, current.version)
     differing = [name for name in payload if _shown(yours.get(name)) != _shown(theirs.get(name))]
-    operations.record_read(session, acting(), current, view="conflict")
+    operations.record_read(db_session(), acting(), current, view="conflict")
     # The page shows the stored record, so its read is audited although the answer is a 409.
     g.commit_on_error = True
     return render_template(
@@ -289,11 +283,11 @@ def change_status(reference: str) -> Any:
             expected_version=_version(form.version.data),
         )
     except ValidationError as exc:
-        _discard_failed_write()
+        discard_changes()
         _flash_errors(exc.messages_dict)
         return _back_to(reference, "#change-status")
     except CaseworkError as exc:
-        _discard_failed_write()
+        discard_changes()
         flash(exc.message, "error")
         return _back_to(reference, "#change-status")
     flash(_("Status changed."), "info")
@@ -316,20 +310,20 @@ def link_duplicate(reference: str) -> Any:
             raise NotFound(_("No such case."))
         duplicate = found.get(queries.normalise_reference(data["duplicate_reference"]))
         if duplicate is None:
-            _discard_failed_write()
+            discard_changes()
             flash(_("There is no case with that reference in your organisation."), "error")
             return _back_to(reference, "#link-duplicate")
         operations.link_duplicate(
             session, acting(), survivor, duplicate, data["note"], _version(form.version.data)
         )
     except ValidationError as exc:
-        _discard_failed_write()
+        discard_changes()
         _flash_errors(exc.messages_dict)
         return _back_to(reference, "#link-duplicate")
     except NotFound:
         raise
     except CaseworkError as exc:
-        _discard_failed_write()
+        discard_changes()
         flash(exc.message, "error")
         return _back_to(reference, "#link-duplicate")
     flash(

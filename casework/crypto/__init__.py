@@ -9,6 +9,7 @@ from .blind import (
     BlindIndexer,
     choose_bits,
     expected_false_positives,
+    name_matcher,
     recheck_name,
 )
 from .cipher import (
@@ -62,6 +63,7 @@ __all__ = [
     "envelope_key_id",
     "expected_false_positives",
     "generate_keyring_file",
+    "name_matcher",
     "name_parts",
     "new_data_key",
     "normalise_email",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Literal
 
 from cryptography.hazmat.primitives import hashes
@@ -209,6 +209,19 @@ class BlindIndexer:
             ).derive(self._index_key)
             self._field_keys[field] = key
         return key
+
+
+def name_matcher(query: str) -> Callable[[str], bool]:
+    """`recheck_name` with the query's forms computed once, for re-checking many candidates."""
+    query_parts = [_forms(p) for p in name_parts(query)]
+
+    def matches(candidate_names: str) -> bool:
+        if not query_parts:
+            return False
+        candidate_parts = [_forms(p) for p in name_parts(candidate_names)]
+        return all(any(_same(q, c) for c in candidate_parts) for q in query_parts)
+
+    return matches
 
 
 def recheck_name(query: str, candidate_names: str) -> bool:

@@ -3,18 +3,17 @@ liaison worklist and erasure (thin: parse, call a service, dump)."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any
 
-from flask import request, url_for
+from flask import url_for
 
-from casework.api import PageArgs, api_blueprint, page_of
+from casework.api import PageArgs, api_blueprint, expected_version, page_of
 from casework.cases import queries as case_queries
 from casework.cases.guard import acting, guarded
 from casework.cases.models import Case
 from casework.db import utcnow
-from casework.errors import InvalidInput, NotFound
+from casework.errors import NotFound
 from casework.families import operations, queries
 from casework.families.models import Consent, Notification, Relative
 from casework.families.policy import (
@@ -58,25 +57,6 @@ blp = api_blueprint(
     __name__,
     description="Relatives of missing persons, their consent, and notifications to families",
 )
-
-_IF_MATCH = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
-
-
-def _version(body_version: int | None) -> int | None:
-    """The version the client last saw: the body's `version` or an If-Match header."""
-    header = request.headers.get("If-Match")
-    header_version = None
-    if header is not None:
-        match = _IF_MATCH.match(header.strip())
-        if match is None:
-            raise InvalidInput("If-Match must carry a version.", {"If-Match": ["Not a version."]})
-        header_version = int(match.group(1))
-    if body_version is not None and header_version is not None and body_version != header_version:
-        raise InvalidInput(
-            "The version in the body and in If-Match differ.",
-            {"version": ["Differs from If-Match."]},
-        )
-    return body_version if body_version is not None else header_version
 
 
 def _etag(record: Any) -> dict[str, str]:
@@ -177,7 +157,7 @@ def get_relative(relative_id: uuid.UUID) -> Any:
 @blp.response(200, RelativeSchema)
 def update_relative(data: dict[str, Any], relative_id: uuid.UUID) -> Any:
     """Change a relative; needs `version` (or If-Match), a stale one gets 409."""
-    version = _version(data.pop("version", None))
+    version = expected_version(data.pop("version", None))
     relative = _relative(relative_id)
     operations.update_relative(db_session(), acting(), relative, data, version)
     return relative, _etag(relative)
@@ -273,7 +253,7 @@ def plan_notification(data: dict[str, Any], reference: str) -> Any:
 def update_notification(data: dict[str, Any], notification_id: uuid.UUID) -> Any:
     """Record a delivery (`delivered_date`, `outcome`), reschedule, or close out a follow-up;
     needs `version` (or If-Match), a stale one gets 409."""
-    version = _version(data.pop("version", None))
+    version = expected_version(data.pop("version", None))
     notification = _notification(notification_id)
     operations.update_notification(db_session(), acting(), notification, data, version)
     return notification, _etag(notification)

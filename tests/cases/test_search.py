@@ -178,8 +178,13 @@ def test_common_name_rechecks_only_what_the_page_needs(focal, make_case, monkeyp
     monkeypatch.setattr(queries, "EXACT_TOTAL_LIMIT", 2)
     monkeypatch.setattr(queries, "RECHECK_CHUNK", 1)
     checked = []
-    real = queries.recheck_name
-    monkeypatch.setattr(queries, "recheck_name", lambda q, n: checked.append(n) or real(q, n))
+    real = queries.name_matcher
+
+    def counting(q):
+        match = real(q)
+        return lambda names: checked.append(names) or match(names)
+
+    monkeypatch.setattr(queries, "name_matcher", counting)
     resp = focal.get("/cases", query_string={"q": "Samir", "per_page": 2})
     assert [i["reference"] for i in resp.json["items"]] == list(reversed(refs))[:2]
     assert resp.json["total_is_estimate"] is True

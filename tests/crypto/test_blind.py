@@ -172,3 +172,13 @@ def test_indexer_rejects_bad_keys_and_hides_key_in_repr():
     with pytest.raises(ValueError):
         BlindIndexer(b"short")
     assert INDEX_KEY.hex() not in repr(BlindIndexer(INDEX_KEY))
+
+
+def test_name_matcher_agrees_with_recheck_name():
+    from casework.crypto import name_matcher, recheck_name
+
+    names = ["José González", "Muhammad Ali", "محمد حسن", "Юсуф Петров", "Fatima Ruiz", ""]
+    for query in ("Gonzalez", "Mohamed", "Yusuf Petrov", "Fatima Gonzalez", "", "Ali"):
+        matches = name_matcher(query)
+        for candidate in names:
+            assert matches(candidate) == recheck_name(query, candidate), (query, candidate)
