@@ -1,0 +1,117 @@
+"""No request to any API endpoint, however hostile, gets a 5xx: every path and method of the
+OpenAPI document is called with wrong types, huge and hostile strings, and odd parameters."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+HOSTILE = [
+    None,
+    0,
+    -1,
+    2**63,
+    1.5,
+    True,
+    "",
+    "x" * 20_000,
+    "\x00",
+    "\u202e\u0000'; DROP TABLE cases; --",
+    "2026-13-45",
+    "9999-12-31",
+    "+99999999999999999999",
+    [],
+    [None, {}, "a"],
+    {},
+    {"$ne": None},
+]
+PARAM_VALUES = ["", "0", "-1", "x" * 300, "%00", "2026-02-30", "true", "[]", "SLV-2026-999999"]
+
+
+@pytest.fixture
+def world(api, make_org):
+    """A focal point and a liaison of one organisation, with one case and one relative."""
+    focal = api("focal_point")
+    liaison = api("family_liaison", organisation=None)
+    case = focal.post(
+        "/cases",
+        json={"given_names": "Ana", "family_names": "Ruiz", "sex": "female", "nationality": "SV"},
+    ).json
+    rel = liaison.post(
+        f"/cases/{case['reference']}/relatives",
+        json={"full_name": "Rosa Ruiz", "relationship": "mother", "phone": "+50371234567"},
+    ).json
+    assert "reference" in case and "id" in rel, (case, rel)
+    return {"focal": focal, "liaison": liaison, "case": case, "relative": rel}
+
+
+def _operations(client):
+    doc = client.get("/api/v1/openapi.json").json
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            if method not in ("get", "post", "patch", "put", "delete"):
+                continue
+            body_schema = None
+            content = (op.get("requestBody") or {}).get("content", {})
+            if "application/json" in content:
+                body_schema = content["application/json"]["schema"]
+            query = [p["name"] for p in op.get("parameters", []) if p.get("in") == "query"]
+            yield path, method, body_schema, query, doc
+
+
+def _properties(schema, doc):
+    if "$ref" in schema:
+        schema = doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return list(schema.get("properties", {}))
+
+
+def _fill(path, world):
+    values = {
+        "reference": world["case"]["reference"],
+        "relative_id": world["relative"]["id"],
+    }
+    return re.sub(
+        r"\{(\w+)\}",
+        lambda m: str(values.get(m.group(1), "00000000-0000-0000-0000-000000000000")),
+        path,
+    ).removeprefix("/api/v1")
+
+
+def test_no_api_request_gets_a_5xx(world, client):
+    failures = []
+    sent = 0
+    paths = set()
+    callers = [world["focal"], world["liaison"]]
+    for path, method, body_schema, query, doc in _operations(client):
+        url = _fill(path, world)
+        for caller in callers:
+            send = getattr(caller, method, None)
+            if send is None:
+                continue
+            attempts = []
+            if body_schema is not None:
+                for name in _properties(body_schema, doc):
+                    attempts += [{"json": {name: value}} for value in HOSTILE]
+                attempts += [{"json": v} for v in ([], "text", None, 5)]
+                attempts.append(
+                    {"data": b"{not json", "headers": {"Content-Type": "application/json"}}
+                )
+            for name in query:
+                attempts += [{"query_string": {name: v}} for v in PARAM_VALUES]
+            attempts.append({})
+            for raw in PARAM_VALUES:
+                attempts.append({"_url": re.sub(r"/[^/]+$", "/" + raw, url)})
+            for kwargs in attempts:
+                target = kwargs.pop("_url", url)
+                resp = send(target, **kwargs)
+                sent += 1
+                paths.add(path)
+                if resp.status_code >= 500:
+                    failures.append(
+                        (method.upper(), target[:80], str(kwargs)[:120], resp.status_code)
+                    )
+    assert not failures, failures[:20]
+    # The document lists every resource of the contract that exists so far.
+    assert {"/api/v1/cases", "/api/v1/cases/{reference}", "/api/v1/relatives"} <= paths
+    assert sent > 1000
