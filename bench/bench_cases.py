@@ -247,8 +247,12 @@ def main() -> None:
     parser.add_argument("--url", help="database URL (default: a temporary SQLite file)")
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=300)
+    parser.add_argument(
+        "--workdir", help="key file directory of an earlier run, to measure its data again"
+    )
     args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="casework-bench-"))
+    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="casework-bench-"))
+    print(f"work directory (key file): {workdir}", file=sys.stderr)
     url = args.url or f"sqlite:///{workdir / 'bench.db'}"
     migrate.upgrade(url)
     settings = Settings(

@@ -210,9 +210,7 @@ def _name_search(
     # Walk the index newest first (case ids are time-ordered) within the organisation and
     # filters; no scan of the cases table, and at most the cap plus one ids come back.
     allowed = scoped(select(Case.id), Case, actor).where(*where)
-    candidate_ids = list(
-        session.scalars(newest_owners(NAME_FIELD, token_sets, allowed, NAME_CANDIDATE_CAP + 1))
-    )
+    candidate_ids = newest_owners(session, NAME_FIELD, token_sets, allowed, NAME_CANDIDATE_CAP + 1)
     truncated = len(candidate_ids) > NAME_CANDIDATE_CAP
     candidate_ids = candidate_ids[:NAME_CANDIDATE_CAP]
     start = (page - 1) * per_page
@@ -270,9 +268,9 @@ def possible_duplicates(session: Session, case: Case) -> list[duplicates.Duplica
         Case.duplicate_of_id.is_(None),
     )
     newest = newest_owners(
-        NAME_FIELD, [set().union(*token_sets)], allowed, DUPLICATE_CANDIDATE_CAP
-    ).subquery()
-    stmt = select(Case).where(Case.id.in_(select(newest.c.owner_id))).order_by(Case.id.desc())
+        session, NAME_FIELD, [set().union(*token_sets)], allowed, DUPLICATE_CANDIDATE_CAP
+    )
+    stmt = select(Case).where(Case.id.in_(newest)).order_by(Case.id.desc())
     others = [duplicates.CaseFacts.of(c) for c in session.scalars(stmt)]
     return duplicates.rank(facts, others)
 

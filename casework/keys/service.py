@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select, union_all
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session, object_session
 
 from casework.crypto import (
@@ -234,24 +234,32 @@ def owners_matching(field: str, token_sets: list[set[int]]) -> list[Any]:
 
 
 def newest_owners(
-    field: str, token_sets: list[set[int]], allowed: Select[Any], limit: int
-) -> Select[Any]:
+    session: Session,
+    field: str,
+    token_sets: list[set[int]],
+    allowed: Select[Any],
+    limit: int,
+) -> list[uuid.UUID]:
     """Ids of owners matching every token set and in `allowed`, highest id first, at most `limit`.
 
-    The walk starts from the index entries of the first set (one index range per token,
-    merged), so no table is scanned; with time-ordered ids (UUIDv7) highest first means
-    newest first. `allowed` is a select of permitted owner ids (organisation and filters).
+    One statement per token of the first set walks that token's index range backwards
+    (the primary key is field, token, owner) and stops at `limit` rows, checking the other
+    sets and `allowed` on the way; the walks are merged here. No table is scanned or sorted,
+    however common the name: with time-ordered ids (UUIDv7) highest first is newest first.
+    `allowed` is a select of permitted owner ids (organisation and filters).
     """
     first, rest = token_sets[0], token_sets[1:]
-    walk = union_all(
-        *[
-            select(BlindIndexEntry.owner_id.label("owner_id")).where(
-                BlindIndexEntry.field == field, BlindIndexEntry.token == token
-            )
-            for token in sorted(first)
-        ]
-    ).subquery()
-    stmt = select(walk.c.owner_id).distinct()
-    for sub in owners_matching(field, rest):
-        stmt = stmt.where(walk.c.owner_id.in_(sub))
-    return stmt.where(walk.c.owner_id.in_(allowed)).order_by(walk.c.owner_id.desc()).limit(limit)
+    others = owners_matching(field, rest)
+    walks = []
+    for token in sorted(first):
+        stmt = select(BlindIndexEntry.owner_id).where(
+            BlindIndexEntry.field == field,
+            BlindIndexEntry.token == token,
+            BlindIndexEntry.owner_id.in_(allowed),
+            *[BlindIndexEntry.owner_id.in_(sub) for sub in others],
+        )
+        walks.append(
+            session.scalars(stmt.order_by(BlindIndexEntry.owner_id.desc()).limit(limit)).all()
+        )
+    merged = sorted({owner for walk in walks for owner in walk}, reverse=True)
+    return merged[:limit]
