@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, delete, exists, func, select
 from sqlalchemy.orm import Session, object_session
 
 from casework.crypto import (
@@ -242,24 +242,39 @@ def newest_owners(
 ) -> list[uuid.UUID]:
     """Ids of owners matching every token set and in `allowed`, highest id first, at most `limit`.
 
-    One statement per token of the first set walks that token's index range backwards
-    (the primary key is field, token, owner) and stops at `limit` rows, checking the other
-    sets and `allowed` on the way; the walks are merged here. No table is scanned or sorted,
-    however common the name: with time-ordered ids (UUIDv7) highest first is newest first.
-    `allowed` is a select of permitted owner ids (organisation and filters).
+    With time-ordered ids (UUIDv7) highest first is newest first. `allowed` is a select of
+    permitted owner ids (organisation and filters). Two plans, chosen by the query's shape:
+
+    - one part (a single, often common, name): one statement per token walks that token's
+      index range backwards and stops at `limit`, probing each owner by primary key; the
+      walks are merged here. The cost follows `limit`, not the name's frequency.
+    - several parts: the parts' entries are intersected by hashing (each part's entries are
+      few once names are combined), then probed by primary key and sorted.
     """
+    owner_id = allowed.selected_columns[0]
+    if len(token_sets) == 1:
+        permitted = exists(allowed.where(owner_id == BlindIndexEntry.owner_id))
+        walks = [
+            session.scalars(
+                select(BlindIndexEntry.owner_id)
+                .where(BlindIndexEntry.field == field, BlindIndexEntry.token == token, permitted)
+                .order_by(BlindIndexEntry.owner_id.desc())
+                .limit(limit)
+            ).all()
+            for token in sorted(token_sets[0])
+        ]
+        return sorted({owner for walk in walks for owner in walk}, reverse=True)[:limit]
     first, rest = token_sets[0], token_sets[1:]
-    others = owners_matching(field, rest)
-    walks = []
-    for token in sorted(first):
-        stmt = select(BlindIndexEntry.owner_id).where(
-            BlindIndexEntry.field == field,
-            BlindIndexEntry.token == token,
-            BlindIndexEntry.owner_id.in_(allowed),
-            *[BlindIndexEntry.owner_id.in_(sub) for sub in others],
-        )
-        walks.append(
-            session.scalars(stmt.order_by(BlindIndexEntry.owner_id.desc()).limit(limit)).all()
-        )
-    merged = sorted({owner for walk in walks for owner in walk}, reverse=True)
-    return merged[:limit]
+    stmt = select(BlindIndexEntry.owner_id).where(
+        BlindIndexEntry.field == field, BlindIndexEntry.token.in_(sorted(first))
+    )
+    for sub in owners_matching(field, rest):
+        stmt = stmt.where(BlindIndexEntry.owner_id.in_(sub))
+    matching = stmt.distinct().subquery()
+    ids = (
+        select(matching.c.owner_id)
+        .where(exists(allowed.where(owner_id == matching.c.owner_id)))
+        .order_by(matching.c.owner_id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(ids))
