@@ -97,20 +97,17 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
 
 def _register_blueprints(app: Flask) -> None:
-    from casework import api
-    from casework.auth import api as auth_api
-    from casework.auth import views as auth_views
+    """Every domain's page and API blueprints, from the registry, lowest layer first."""
+    from casework import api, registry
 
-    page_blueprints = [auth_views.bp]
-    api_blueprints = [auth_api.blp]
-    for extra_pages, extra_api in _domain_blueprints():
-        page_blueprints += extra_pages
-        api_blueprints += extra_api
-    for bp in page_blueprints:
-        app.register_blueprint(bp)
-    for blp in api_blueprints:
+    api_blueprints = []
+    for _, ref in registry.each("pages"):
+        app.register_blueprint(registry.resolve(ref))
+    for _, ref in registry.each("api"):
+        blp = registry.resolve(ref)
         # The API authenticates with bearer tokens, never with the browser's cookie: no CSRF.
         csrf.exempt(blp)
+        api_blueprints.append(blp)
     api.init_app(app, api_blueprints)
 
     @app.route("/")
@@ -120,30 +117,10 @@ def _register_blueprints(app: Flask) -> None:
         return render_template("home.html")
 
 
-def _domain_blueprints() -> list[tuple[list[Any], list[Any]]]:
-    """Each domain's page and API blueprints, lowest layer first."""
-    from casework.audit import api as audit_api
-    from casework.audit import views as audit_views
-    from casework.cases import api as cases_api
-    from casework.cases import views as cases_views
-    from casework.families import api as families_api
-    from casework.families import views as families_views
-
-    return [
-        ([audit_views.bp], [audit_api.blp]),
-        ([cases_views.bp], [cases_api.blp]),
-        ([families_views.bp], [families_api.blp]),
-    ]
-
-
 def _register_globals(app: Flask) -> None:
     from flask_babel import get_locale
-    from flask_babel import lazy_gettext as _l
 
-    from casework.auth.policy import MANAGE_USERS
-    from casework.navigation import add_nav, case_links, nav_items
-
-    add_nav("auth.users", _l("Users"), MANAGE_USERS)
+    from casework.navigation import case_links, nav_items
 
     @app.context_processor
     def _inject() -> dict[str, Any]:

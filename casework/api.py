@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, Response, jsonify, request
 from flask_smorest import Api, Blueprint
 from marshmallow import Schema, fields, validate
 
+from casework.access import Shown, dump
 from casework.auth.context import bearer_user
 from casework.errors import InvalidInput, Unauthorized, handle_http_exception
 
@@ -76,6 +77,26 @@ def expected_version(body_version: int | None, *, required: bool = True) -> int 
             {"version": ["Missing data for required field."]},
         )
     return version
+
+
+def shaped(
+    schema: Schema, shown: Shown[Any], *, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    """One record as JSON with only the fields of the categories the actor may see (what is not
+    allowed is absent, not masked). The endpoint still documents `schema` with @blp.response."""
+    response = jsonify(dump(schema, shown))
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
+
+
+def shaped_page(
+    item_schema: Schema, shown: list[Shown[Any]], page: int, per_page: int, total: int, **extra: Any
+) -> Response:
+    """A page of a list, each row shaped by what the actor may see of it."""
+    body = page_of([dump(item_schema, s) for s in shown], page, per_page, total)
+    body.update(extra)
+    return jsonify(body)
 
 
 def page_of(items: list[Any], page: int, per_page: int, total: int) -> dict[str, Any]:

@@ -3,71 +3,13 @@
 from __future__ import annotations
 
 import os
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
 
 import click
 from flask import Flask
-from sqlalchemy.orm import Session
 
-from casework.errors import CaseworkError
-from casework.settings import ConfigurationError, Settings, load_settings
-
-
-class CliContext:
-    """Settings and, on demand, the app; one session per command."""
-
-    def __init__(self, app: Flask | None = None) -> None:
-        self._app = app
-        self._settings: Settings | None = app.extensions["casework.settings"] if app else None
-
-    @property
-    def settings(self) -> Settings:
-        if self._settings is None:
-            self._settings = load_settings()
-        return self._settings
-
-    def use(self, settings: Settings) -> None:
-        self._settings, self._app = settings, None
-
-    @property
-    def app(self) -> Flask:
-        if self._app is None:
-            from casework import create_app
-
-            self._app = create_app(self.settings)
-        return self._app
-
-    @contextmanager
-    def session(self) -> Iterator[Session]:
-        with self.app.extensions["casework.db"].session() as session:
-            yield session
-
-
-pass_ctx = click.make_pass_decorator(CliContext, ensure=True)
-
-
-def fail(message: str, code: int = 1) -> None:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(code)
-
-
-class Group(click.Group):
-    """Turns expected failures into a one-line message instead of a traceback."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except ConfigurationError as exc:
-            fail(f"cannot start: {exc}", 2)
-        except CaseworkError as exc:
-            details = "; ".join(
-                f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}"
-                for k, v in exc.fields.items()
-            )
-            fail(exc.message + (f" ({details})" if details else ""))
+from casework import registry
+from casework.commands import CliContext, Group, fail, pass_ctx
+from casework.settings import load_settings
 
 
 @click.group(cls=Group)
@@ -247,21 +189,18 @@ def demo(ctx: CliContext, host: str, port: int, no_serve: bool) -> None:
         _serve(ctx.app, host, port)
 
 
-def register(group: click.Group, command: Callable[..., Any]) -> None:
-    group.add_command(command)  # type: ignore[arg-type]
-
-
 def _load_domain_commands() -> None:
-    """Domains add their own command groups (keys, audit) here, lowest layer first."""
-    from casework.audit.cli import audit
-    from casework.cases.cli import shred as shred_case
-    from casework.families.cli import shred_relative
-    from casework.keys.cli import keys
-
-    main.add_command(keys)
-    main.add_command(audit)
-    register(keys, shred_case)
-    register(keys, shred_relative)
+    """Each domain's commands, from the registry, lowest layer first (a group may be extended
+    by a higher domain, e.g. `keys shred` by the case registry)."""
+    groups: dict[str, click.Group] = {}
+    for _, command in registry.each("cli"):
+        target = registry.resolve(command.ref)
+        if command.group is None:
+            main.add_command(target)
+            if isinstance(target, click.Group):
+                groups[target.name or ""] = target
+        else:
+            groups[command.group].add_command(target)
 
 
 _load_domain_commands()

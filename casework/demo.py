@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from casework import registry
 from casework.auth import operations
 from casework.auth.models import Organisation, User
 from casework.settings import Settings
@@ -37,11 +38,8 @@ DemoLoader = Callable[[Session, list[Organisation], dict[str, User]], None]
 
 
 def domain_loaders() -> list[DemoLoader]:
-    """Each domain's demo data, lowest layer first."""
-    from casework.cases.demo import load_demo_cases
-    from casework.families.demo import load_demo_families
-
-    return [load_demo_cases, load_demo_families]
+    """Each domain's demo data, from the registry, lowest layer first."""
+    return [registry.resolve(d.demo) for d in registry.domains() if d.demo]
 
 
 def demo_password(settings: Settings) -> str:

@@ -86,7 +86,8 @@ def cli(app):
     """Run a `casework` command against the test app: `cli("create-token", "--email", e)`."""
     from click.testing import CliRunner
 
-    from casework.cli import CliContext, main
+    from casework.cli import main
+    from casework.commands import CliContext
 
     def invoke(*args: str, input: str | None = None):
         return CliRunner().invoke(main, list(args), obj=CliContext(app), input=input)

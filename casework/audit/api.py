@@ -8,15 +8,15 @@ from casework import audit
 from casework.api import api_blueprint, page_of
 from casework.audit import queries
 from casework.audit.schemas import EventPageSchema, EventQuerySchema, filters_from
-from casework.audit.views import auditor, require_audited
-from casework.auth.policy import READ_AUDIT
+from casework.audit.views import auditor
+from casework.auth.policy import READ_AUDIT, require
 from casework.web import db_session
 
 blp = api_blueprint("audit_api", __name__, description="The audit trail (auditors)")
 
 
 @blp.route("/audit/events")
-@require_audited(READ_AUDIT)
+@require(READ_AUDIT)
 @blp.arguments(EventQuerySchema, location="query")
 @blp.response(200, EventPageSchema)
 def list_events(args: dict[str, Any]) -> dict[str, Any]:

@@ -7,6 +7,7 @@ import sys
 import click
 
 from casework.audit.trail import chain_head, verify
+from casework.commands import CliContext
 
 
 @click.group("audit")
@@ -24,9 +25,6 @@ def audit() -> None:
 )
 def verify_command(batch_size: int) -> None:
     """Walk the audit chain: exit 0 when intact, 1 naming the first broken event."""
-    # Imported here: casework.cli imports this module while it is itself being imported.
-    from casework.cli import CliContext
-
     ctx = click.get_current_context().ensure_object(CliContext)
     with ctx.session() as s:
         total = chain_head(s).seq

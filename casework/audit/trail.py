@@ -18,21 +18,13 @@ from sqlalchemy import Row, select, update
 from sqlalchemy.orm import Session
 
 from casework.audit.models import GENESIS_HASH, AuditEvent, AuditHead
+from casework.categories import ALL as ALL_CATEGORIES
 from casework.db import Database, utcnow
 
 log = logging.getLogger("casework.audit")
 
 #: The field categories an event may name (never the fields' values).
-CATEGORIES: tuple[str, ...] = (
-    "identity",
-    "circumstances",
-    "physical_description",
-    "family_contacts",
-    "dna_references",
-    "photos",
-    "consent",
-    "notifications",
-)
+CATEGORIES: tuple[str, ...] = tuple(c.value for c in ALL_CATEGORIES)
 DECISIONS = ("allow", "deny")
 HEAD_ID = 1
 
@@ -89,7 +81,8 @@ PERSONAL_KEY_WORDS = frozenset(
     }
 )
 _MAX_DETAIL_STR = 200
-_MAX_DETAIL_ITEMS = 50
+# A page of a list names its records: up to the largest page size.
+_MAX_DETAIL_ITEMS = 100
 _LIMITS = {
     "role": 32,
     "action": 64,

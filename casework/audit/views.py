@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -22,13 +21,11 @@ from casework.audit.schemas import EventQuerySchema, filters_from
 from casework.auth.context import current_actor
 from casework.auth.policy import READ_AUDIT, Actor, require
 from casework.errors import Forbidden
-from casework.navigation import add_nav
-from casework.web import database, db_session
+from casework.web import db_session
 
 bp = Blueprint("audit", __name__)
 log = logging.getLogger("casework.audit")
 
-add_nav("audit.events", _l("Audit trail"), READ_AUDIT)
 
 F = Callable[..., Any]
 
@@ -47,38 +44,8 @@ _PROBLEMS = {
 }
 
 
-def require_audited(action: str) -> Callable[[F], F]:
-    """`require(action)`, and a refusal is itself recorded (decision "deny", own transaction)."""
-
-    def decorator(view: F) -> F:
-        guarded = require(action)(view)
-
-        @wraps(guarded)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return guarded(*args, **kwargs)
-            except Forbidden:
-                actor = current_actor()
-                if actor is not None:
-                    try:
-                        audit.append_denial(
-                            database(),
-                            actor,
-                            action,
-                            object_type="audit_events",
-                            release=db_session(),
-                        )
-                    except Exception as exc:  # noqa: BLE001 - the refusal stands regardless
-                        log.error("could not record a denied %s: %s", action, type(exc).__name__)
-                raise
-
-        return wrapper
-
-    return decorator
-
-
 def auditor() -> tuple[Actor, uuid.UUID]:
-    """The acting auditor and their organisation (the views are behind `require_audited`)."""
+    """The acting auditor and their organisation (the views are behind `require`)."""
     actor = current_actor()
     if actor is None or actor.organisation_id is None:
         raise Forbidden("Your role does not allow this action.")
@@ -96,7 +63,7 @@ def _query_args() -> dict[str, str]:
 
 @bp.route("/audit")
 @login_required
-@require_audited(READ_AUDIT)
+@require(READ_AUDIT)
 def events() -> Any:
     actor, organisation_id = auditor()
     raw = _query_args()
@@ -139,7 +106,7 @@ def events() -> Any:
 
 @bp.route("/audit/verify", methods=["POST"])
 @login_required
-@require_audited(READ_AUDIT)
+@require(READ_AUDIT)
 def verify() -> Any:
     form = VerifyForm()
     if not form.validate_on_submit():

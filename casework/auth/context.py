@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from flask import Flask, g, request, session
 from flask_login import LoginManager, current_user
 
 from casework.auth import operations
 from casework.auth.models import User
 from casework.auth.policy import Actor
+from casework.errors import Unauthorized
 from casework.web import db_session, request_id, settings
+
+log = logging.getLogger("casework.auth")
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
@@ -55,3 +61,46 @@ def current_actor() -> Actor | None:
 
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
+
+
+def refuse_anonymous() -> Any:
+    """Nobody is signed in: the API answers 401, a page sends the browser to sign in."""
+    if request.path.startswith("/api/"):
+        raise Unauthorized("A valid bearer token is required.")
+    return login_manager.unauthorized()
+
+
+def record_denial(actor: Actor, action: str, view_args: dict[str, Any]) -> None:
+    """Record a refused action in its own transaction (the request's is rolled back on 403),
+    naming the record when a domain recognises it as one of the actor's organisation."""
+    from casework import audit, registry
+    from casework.web import database
+
+    session = db_session()
+    subject = None
+    try:
+        for provider in registry.providers(registry.DENIAL_SUBJECT):
+            subject = provider(session, actor, view_args)
+            if subject:
+                break
+        object_type, object_id, case_reference = subject or ("endpoint", request.endpoint, None)
+        audit.append_denial(
+            database(),
+            actor,
+            action,
+            object_type=object_type,
+            object_id=object_id,
+            case_reference=case_reference,
+            details={"reason": "role"},
+            release=session,
+        )
+    except Exception as exc:  # noqa: BLE001 - the refusal stands regardless
+        log.error("could not record a denied %s: %s", action, type(exc).__name__)
+
+
+def acting() -> Actor:
+    """The current actor of a view behind `require` (never None there)."""
+    actor = current_actor()
+    if actor is None:
+        raise Unauthorized("Authentication required.")
+    return actor

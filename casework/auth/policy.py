@@ -1,8 +1,9 @@
-"""The one authorisation layer: role → allowed actions, and organisation scoping of queries.
+"""The one authorisation layer: role → allowed actions, and the one decorator, `require`.
 
 Domains declare their actions here through `permission()` in their own policy module; views
-only say which action they perform (`require`), and queries go through `scoped()`, so a record
-of another organisation is simply not found (404), never "forbidden".
+only say which action they perform (`require`, the one decorator); which records they then see is
+decided by the access gateway (casework.access), so a record out of reach is simply not found
+(404), never "forbidden".
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, TypeVar
-
-from sqlalchemy import Select
 
 from casework.auth.models import Role, User
 from casework.errors import Forbidden, Unauthorized
@@ -94,28 +93,29 @@ def ensure(actor: Actor | None, action: str) -> None:
         raise Forbidden("Your role does not allow this action.")
 
 
-S = TypeVar("S", bound=Select[Any])
-
-
-def scoped(stmt: S, model: Any, actor: Actor) -> S:
-    """Restrict a query to the actor's organisation: the only organisation-scoping rule."""
-    if actor.role == "system":
-        return stmt
-    return stmt.where(model.organisation_id == actor.organisation_id)
-
-
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def require(action: str) -> Callable[[F], F]:
-    """View decorator: the current actor must be allowed `action` (checked before the view)."""
+    """The one authorisation decorator of pages and API endpoints, naming the action.
+
+    Nobody signed in: 401 (the API) or the sign-in page (pages). A role not allowed the action:
+    403, and the refusal is recorded in the audit trail in its own transaction, naming the
+    record when the actor's organisation holds it. Which records the actor then sees is the
+    access gateway's business, not this decorator's.
+    """
 
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            from casework.auth.context import current_actor
+            from casework.auth.context import current_actor, record_denial, refuse_anonymous
 
-            ensure(current_actor(), action)
+            actor = current_actor()
+            if actor is None:
+                return refuse_anonymous()
+            if not can(actor, action):
+                record_denial(actor, action, kwargs)
+                raise Forbidden("Your role does not allow this action.")
             return view(*args, **kwargs)
 
         wrapper.required_action = action  # type: ignore[attr-defined]

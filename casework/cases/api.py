@@ -6,25 +6,35 @@ from typing import Any
 
 from flask import url_for
 
-from casework.api import PageArgs, api_blueprint, expected_version, page_of
+from casework.access import Access
+from casework.api import PageArgs, api_blueprint, expected_version, page_of, shaped, shaped_page
+from casework.auth.context import acting
+from casework.auth.policy import require
 from casework.cases import operations, queries
-from casework.cases.guard import acting, guarded
 from casework.cases.models import Case, CaseStatus, ClosureReason
+from casework.cases.resources import CASE
 from casework.cases.policy import CHANGE_CASE_STATUS, LINK_DUPLICATES, READ_CASES, WRITE_CASES
 from casework.cases.schemas import (
     CaseCreateSchema,
     CaseListSchema,
     CaseQuerySchema,
     CaseSchema,
+    CaseSearchSchema,
+    CaseSummarySchema,
     CaseUpdateSchema,
     CaseWriteSchema,
     LinkDuplicateSchema,
     StatusChangeSchema,
+    TimelineEventSchema,
     TimelineSchema,
     filters_from,
 )
+from casework.categories import Category
 from casework.errors import NotFound
 from casework.web import db_session
+
+#: What a list row shows (CaseSummarySchema): who the person is and where last seen.
+LIST_CATEGORIES = (Category.identity, Category.circumstances)
 
 blp = api_blueprint(
     "cases_api", __name__, description="Missing-person cases: registry, lifecycle, timeline"
@@ -47,28 +57,52 @@ def _headers(case: Case) -> dict[str, str]:
 
 
 def _case_or_404(reference: str, *, for_update: bool = False) -> Case:
+    """The actor's organisation's case, for a write (another's, or a granted one, is a 404)."""
     case = queries.case_by_reference(db_session(), acting(), reference, for_update=for_update)
     if case is None:
         raise NotFound("No such case.")
     return case
 
 
+def _visible_or_404(access: Access, reference: str) -> Case:
+    """A case the actor may read (own or granted), else 404."""
+    case = queries.visible_case(access, reference)
+    if case is None:
+        raise NotFound("No such case.")
+    return case
+
+
+def _search(args: dict[str, Any], view: str):
+    access = Access(db_session(), acting())
+    page, per_page = args["page"], args["per_page"]
+    found = queries.search_cases(access, filters_from(args), page, per_page)
+    shown = access.read_page(CASE, found.items, view=view, only=LIST_CATEGORIES, page=page)
+    extra = {"total_is_estimate": True} if found.total_is_estimate else {}
+    return shaped_page(CaseSummarySchema(), shown, page, per_page, found.total, **extra)
+
+
 @blp.route("/cases", methods=["GET"])
-@guarded(READ_CASES)
+@require(READ_CASES)
 @blp.arguments(CaseQuerySchema, location="query")
 @blp.response(200, CaseListSchema)
 def list_cases(args: dict[str, Any]):
-    """Search the organisation's cases: `q` is a name (any spelling or script) or a reference."""
-    page, per_page = args["page"], args["per_page"]
-    found = queries.search_cases(db_session(), acting(), filters_from(args), page, per_page)
-    body = page_of(found.items, page, per_page, found.total)
-    if found.total_is_estimate:
-        body["total_is_estimate"] = True
-    return body
+    """List the cases the caller may see, by filters. `q` (a name or a reference) is
+    deprecated here: a name in a URL ends up in logs; use POST /cases/search."""
+    return _search(args, "search" if args.get("q") else "list")
+
+
+@blp.route("/cases/search", methods=["POST"])
+@require(READ_CASES)
+@blp.arguments(CaseSearchSchema)
+@blp.response(200, CaseListSchema)
+def search_cases(args: dict[str, Any]):
+    """Search by name (any spelling or script) or reference, and by filters: the personal
+    values travel in the body, never in the URL."""
+    return _search(args, "search")
 
 
 @blp.route("/cases", methods=["POST"])
-@guarded(WRITE_CASES)
+@require(WRITE_CASES)
 @blp.arguments(CaseCreateSchema)
 @blp.response(201, CaseWriteSchema)
 def create_case(data: dict[str, Any]):
@@ -82,17 +116,18 @@ def create_case(data: dict[str, Any]):
 
 
 @blp.route("/cases/<reference>", methods=["GET"])
-@guarded(READ_CASES)
+@require(READ_CASES)
 @blp.response(200, CaseSchema)
 def get_case(reference: str):
-    """One case of the organisation (the read is audited); another organisation's is a 404."""
-    case = _case_or_404(reference)
-    operations.record_read(db_session(), acting(), case)
-    return case, _headers(case)
+    """One case (the read is audited): the caller's organisation's, or one granted to it, with
+    only the granted categories; anything else is a 404."""
+    access = Access(db_session(), acting())
+    case = _visible_or_404(access, reference)
+    return shaped(CaseSchema(), access.read(CASE, case, view="case"), headers=_headers(case))
 
 
 @blp.route("/cases/<reference>", methods=["PATCH"])
-@guarded(WRITE_CASES)
+@require(WRITE_CASES)
 @blp.arguments(CaseUpdateSchema)
 @blp.response(200, CaseWriteSchema)
 def update_case(data: dict[str, Any], reference: str):
@@ -105,7 +140,7 @@ def update_case(data: dict[str, Any], reference: str):
 
 
 @blp.route("/cases/<reference>/status", methods=["POST"])
-@guarded(CHANGE_CASE_STATUS)
+@require(CHANGE_CASE_STATUS)
 @blp.arguments(StatusChangeSchema)
 @blp.response(200, CaseSchema)
 def change_status(data: dict[str, Any], reference: str):
@@ -126,7 +161,7 @@ def change_status(data: dict[str, Any], reference: str):
 
 
 @blp.route("/cases/<reference>/link-duplicate", methods=["POST"])
-@guarded(LINK_DUPLICATES)
+@require(LINK_DUPLICATES)
 @blp.arguments(LinkDuplicateSchema)
 @blp.response(200, CaseSchema)
 def link_duplicate(data: dict[str, Any], reference: str):
@@ -146,14 +181,17 @@ def link_duplicate(data: dict[str, Any], reference: str):
 
 
 @blp.route("/cases/<reference>/timeline", methods=["GET"])
-@guarded(READ_CASES)
+@require(READ_CASES)
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, TimelineSchema)
 def timeline(args: dict[str, Any], reference: str):
     """The case's history, oldest first, with that of cases linked into it as duplicates."""
-    session = db_session()
-    case = _case_or_404(reference)
+    access = Access(db_session(), acting())
+    case = _visible_or_404(access, reference)
     page, per_page = args["page"], args["per_page"]
-    events, total = queries.timeline(session, case, page, per_page)
-    operations.record_read(session, acting(), case, view="timeline")
-    return page_of(events, page, per_page, total)
+    shown = access.read(CASE, case, view="timeline", only=[Category.circumstances])
+    if not shown.is_owned and not shown.categories:
+        raise NotFound("No such case.")
+    events, total = queries.timeline(access.session, case, page, per_page)
+    schema = TimelineEventSchema(exclude=() if shown.categories else ("note",))
+    return page_of(schema.dump(events, many=True), page, per_page, total)

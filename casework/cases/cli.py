@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from casework.cases import queries
-from casework.cli import CliContext, fail, pass_ctx
+from casework.commands import CliContext, fail, pass_ctx
 from casework.keys.cli import confirm_and_shred
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.auth.models import User, str_enum
+from casework.categories import Category
 from casework.db import Base, UTCDateTime, new_time_uuid, new_uuid, utcnow
 from casework.keys import Encrypted, EncryptedMixin
 
@@ -175,21 +176,47 @@ class Case(EncryptedMixin, Base):
     clothing_and_belongings_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     protection_reasons_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
-    given_names = Encrypted("given_names_enc", category="identity")
-    family_names = Encrypted("family_names_enc", category="identity")
-    aliases = Encrypted("aliases_enc", category="identity", kind="json")
+    #: The one declaration of which category each field (as the API names it) belongs to:
+    #: the access gateway, response shaping and the audit trail all read it. Fields not named
+    #: here (reference, status, version, dates of the record) are not personal.
+    __categories__: ClassVar[dict[str, Category]] = {
+        "given_names": Category.identity,
+        "family_names": Category.identity,
+        "aliases": Category.identity,
+        "sex": Category.identity,
+        "date_of_birth": Category.identity,
+        "age_band": Category.identity,
+        "nationality": Category.identity,
+        "languages": Category.identity,
+        "place_of_origin": Category.identity,
+        "identity_documents": Category.identity,
+        "last_seen_date": Category.circumstances,
+        "last_seen_country": Category.circumstances,
+        "last_seen_place": Category.circumstances,
+        "route_countries": Category.circumstances,
+        "event_type": Category.circumstances,
+        "circumstances": Category.circumstances,
+        "vulnerabilities": Category.circumstances,
+        "protection_flags": Category.circumstances,
+        "protection_reasons": Category.circumstances,
+        "has_protection_flags": Category.circumstances,
+        "distinguishing_marks": Category.physical_description,
+        "clothing_and_belongings": Category.physical_description,
+    }
+
+    given_names = Encrypted("given_names_enc")
+    family_names = Encrypted("family_names_enc")
+    aliases = Encrypted("aliases_enc", kind="json")
     # Approximate dates are stored as YYYY, YYYY-MM or YYYY-MM-DD: the precision is the format.
-    date_of_birth = Encrypted("date_of_birth_enc", category="identity")
-    place_of_origin = Encrypted("place_of_origin_enc", category="identity")
-    identity_documents = Encrypted("identity_documents_enc", category="identity", kind="json")
-    last_seen_date = Encrypted("last_seen_date_enc", category="circumstances")
-    last_seen_place = Encrypted("last_seen_place_enc", category="circumstances")
-    circumstances = Encrypted("circumstances_enc", category="circumstances")
-    distinguishing_marks = Encrypted("distinguishing_marks_enc", category="physical_description")
-    clothing_and_belongings = Encrypted(
-        "clothing_and_belongings_enc", category="physical_description"
-    )
-    protection_reasons = Encrypted("protection_reasons_enc", category="circumstances", kind="json")
+    date_of_birth = Encrypted("date_of_birth_enc")
+    place_of_origin = Encrypted("place_of_origin_enc")
+    identity_documents = Encrypted("identity_documents_enc", kind="json")
+    last_seen_date = Encrypted("last_seen_date_enc")
+    last_seen_place = Encrypted("last_seen_place_enc")
+    circumstances = Encrypted("circumstances_enc")
+    distinguishing_marks = Encrypted("distinguishing_marks_enc")
+    clothing_and_belongings = Encrypted("clothing_and_belongings_enc")
+    protection_reasons = Encrypted("protection_reasons_enc", kind="json")
 
     vulnerability_rows: Mapped[list[CaseVulnerability]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", order_by="CaseVulnerability.vulnerability"
@@ -272,7 +299,8 @@ class CaseEvent(EncryptedMixin, Base):
     occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     note_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
-    note = Encrypted("note_enc", category="circumstances")
+    __categories__: ClassVar[dict[str, Category]] = {"note": Category.circumstances}
+    note = Encrypted("note_enc")
 
     case: Mapped[Case] = relationship(foreign_keys=[case_id], lazy="joined", innerjoin=True)
     related_case: Mapped[Case | None] = relationship(foreign_keys=[related_case_id], lazy="select")

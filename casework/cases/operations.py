@@ -33,12 +33,10 @@ from casework.cases.models import (
     Vulnerability,
 )
 from casework.cases.policy import (
-    ALL_CATEGORIES,
-    FIELD_CATEGORIES,
-    categories_of,
     check_closable_as_duplicate,
     check_transition,
 )
+from casework.categories import ordered
 from casework.db import new_time_uuid, utcnow
 from casework.errors import Conflict, InvalidInput, VersionConflict
 from casework.keys import create_data_key, indexer, set_index
@@ -80,6 +78,11 @@ def allocate_reference(session: Session, country: str, year: int) -> str:
     return f"{prefix}-{year:04d}-{number:06d}"
 
 
+def _categories_of(field_names: list[str]) -> list[str]:
+    """The categories of the fields written (for the audit event: names, never values)."""
+    return ordered(Case.__categories__[f] for f in field_names if f in Case.__categories__)
+
+
 # --- applying validated input -------------------------------------------------------------
 
 
@@ -87,7 +90,7 @@ def _apply(session: Session, case: Case, data: dict[str, Any]) -> list[str]:
     """Set the given fields on the case; returns the names of those whose value changed."""
     return [
         name
-        for name in FIELD_CATEGORIES
+        for name in Case.__categories__
         if name in data and _set_field(session, case, name, data[name])
     ]
 
@@ -308,7 +311,7 @@ def create_case(session: Session, actor: Actor, data: dict[str, Any]) -> Case:
         actor,
         "case.create",
         case,
-        categories_of(changed),
+        _categories_of(changed),
         {"fields": sorted(changed), "version": case.version, "status": case.status.value},
     )
     session.flush()
@@ -338,7 +341,7 @@ def update_case(
         actor,
         "case.update",
         case,
-        categories_of(changed),
+        _categories_of(changed),
         {"fields": sorted(changed), "version": case.version},
     )
     session.flush()
@@ -474,9 +477,3 @@ def link_duplicate(
     )
     session.flush()
     return survivor
-
-
-def record_read(session: Session, actor: Actor, case: Case, view: str = "case") -> None:
-    """Audit that the actor was shown the case's personal fields (not for list rows)."""
-    categories = ALL_CATEGORIES if view != "timeline" else ("circumstances",)
-    _audit(session, actor, "case.read", case, categories, {"view": view})

@@ -6,11 +6,11 @@ a transition needs (`has_confirmed_identification`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from casework import registry
 from casework.auth.models import Role
 from casework.auth.policy import permission
 from casework.cases.models import Case, CaseStatus, ClosureReason
@@ -22,11 +22,6 @@ CHANGE_CASE_STATUS = permission("case.status", Role.focal_point)
 LINK_DUPLICATES = permission("case.link_duplicate", Role.focal_point)
 
 S, R = CaseStatus, ClosureReason
-
-# Hook for domains above the registry (families registers one on import): each guard may
-# refuse closing a case by returning the reason, or None. The registry never imports them.
-CLOSE_GUARDS: list[Callable[[Session, Case], str | None]] = []
-
 
 class CloseRefused(Conflict):
     code = "close_refused"
@@ -48,37 +43,6 @@ TRANSITIONS: dict[CaseStatus, dict[CaseStatus, frozenset[ClosureReason]]] = {
     S.closed: {},
 }
 
-#: Audit categories of each API field (names of categories, never values).
-FIELD_CATEGORIES: dict[str, str] = {
-    "given_names": "identity",
-    "family_names": "identity",
-    "aliases": "identity",
-    "sex": "identity",
-    "date_of_birth": "identity",
-    "age_band": "identity",
-    "nationality": "identity",
-    "languages": "identity",
-    "place_of_origin": "identity",
-    "identity_documents": "identity",
-    "last_seen_date": "circumstances",
-    "last_seen_country": "circumstances",
-    "last_seen_place": "circumstances",
-    "route_countries": "circumstances",
-    "event_type": "circumstances",
-    "circumstances": "circumstances",
-    "vulnerabilities": "circumstances",
-    "protection_flags": "circumstances",
-    "distinguishing_marks": "physical_description",
-    "clothing_and_belongings": "physical_description",
-}
-ALL_CATEGORIES: tuple[str, ...] = ("identity", "circumstances", "physical_description")
-
-
-def categories_of(field_names: Iterable[str]) -> list[str]:
-    touched = {FIELD_CATEGORIES[f] for f in field_names if f in FIELD_CATEGORIES}
-    return [c for c in ALL_CATEGORIES if c in touched]
-
-
 class IllegalTransition(Conflict):
     code = "illegal_transition"
 
@@ -98,12 +62,9 @@ def closure_reasons_for(status: CaseStatus) -> list[ClosureReason]:
 
 
 def has_confirmed_identification(session: Session, case: Case) -> bool:
-    """Whether the case has a confirmed identification (needed for deceased_identified).
-
-    Identifications arrive with the remains/identification issue; until then none exists, so
-    this is False and only `operations.set_status_unchecked` can reach that status.
-    """
-    return False
+    """Whether a domain above the registry (identification) confirms an identification of the
+    case: asked through the registry's hook, never imported."""
+    return registry.ask_any(registry.IDENTIFICATION_CONFIRMED, session, case)
 
 
 def check_transition(
@@ -137,10 +98,10 @@ def check_transition(
             {"closure_reason": ["Only when the status is closed."]},
         )
     if target is CaseStatus.closed:
-        for guard in CLOSE_GUARDS:  # see CLOSE_GUARDS: rules of higher domains
-            refusal = guard(session, case)
-            if refusal:
-                raise CloseRefused(refusal, {"status": [refusal]}, extra=extra)
+        # Rules of domains above the registry (families: the family must be told first).
+        refusal = registry.first_refusal(registry.CLOSE_REFUSAL, session, case)
+        if refusal:
+            raise CloseRefused(refusal, {"status": [refusal]}, extra=extra)
     if target is CaseStatus.deceased_identified and not has_confirmed_identification(session, case):
         raise IdentificationRequired(
             "A confirmed identification is needed before a case can be marked deceased_identified.",

@@ -1,4 +1,4 @@
-"""Reads of the case registry, always scoped to the actor's organisation.
+"""Reads of the case registry, every one scoped by the access gateway (`Access`).
 
 Name search goes through the blind index, then decrypts a capped set of candidates and
 re-checks them; every other list decrypts only the rows of the page it returns.
@@ -16,8 +16,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, load_only
 
+from casework.access import Access
+from casework.access.gateway import same_owner
 from casework.auth.models import Organisation
-from casework.auth.policy import Actor, scoped
+from casework.auth.policy import Actor
 from casework.cases import duplicates
 from casework.cases.models import (
     Case,
@@ -27,6 +29,7 @@ from casework.cases.models import (
     DatePrecision,
     Vulnerability,
 )
+from casework.cases.resources import CASE
 from casework.cases.values import ApproxDate
 from casework.crypto import name_matcher
 from casework.keys import indexer
@@ -111,18 +114,26 @@ def _conditions(filters: CaseFilters) -> list[ColumnElement[bool]]:
     return where
 
 
-def _scoped(actor: Actor) -> Select[tuple[Case]]:
-    return scoped(select(Case), Case, actor)
+def _owned(session: Session, actor: Actor) -> Select[tuple[Case]]:
+    return Access(session, actor).owned_select(CASE)
+
+
+def visible_case(access: Access, reference: str) -> Case | None:
+    """The case with this reference if the actor may see it (own or granted), else None."""
+    ref = normalise_reference(reference)
+    if not is_reference(ref):
+        return None
+    return access.session.scalar(access.select(CASE).where(Case.reference == ref))
 
 
 def case_by_reference(
     session: Session, actor: Actor, reference: str, *, for_update: bool = False
 ) -> Case | None:
-    """The actor's organisation's case with this reference, or None (also for other orgs)."""
+    """The actor's organisation's case with this reference, for a write (None: not theirs)."""
     ref = normalise_reference(reference)
     if not is_reference(ref):
         return None
-    stmt = _scoped(actor).where(Case.reference == ref)
+    stmt = _owned(session, actor).where(Case.reference == ref)
     if for_update:
         # Row lock on PostgreSQL, so the version and status checked are the ones written over;
         # SQLite already serialises writers (BEGIN IMMEDIATE).
@@ -135,7 +146,12 @@ def cases_for_update(session: Session, actor: Actor, references: Sequence[str]) 
     refs = [normalise_reference(r) for r in references if is_reference(r)]
     if not refs:
         return {}
-    stmt = _scoped(actor).where(Case.reference.in_(refs)).order_by(Case.id).with_for_update(of=Case)
+    stmt = (
+        _owned(session, actor)
+        .where(Case.reference.in_(refs))
+        .order_by(Case.id)
+        .with_for_update(of=Case)
+    )
     return {c.reference: c for c in session.scalars(stmt)}
 
 
@@ -167,19 +183,20 @@ def organisation_names(session: Session, ids: Sequence[str]) -> dict[str, str]:
     return {str(i): name for i, name in rows}
 
 
-def search_cases(
-    session: Session, actor: Actor, filters: CaseFilters, page: int, per_page: int
-) -> CasePage:
-    """One page of the organisation's cases, newest first, matching every filter given."""
+def search_cases(access: Access, filters: CaseFilters, page: int, per_page: int) -> CasePage:
+    """One page of the cases the actor may see, newest first, matching every filter given.
+
+    Rows only: the caller shows them through `access.read_page`, which records the read."""
+    session = access.session
     where = _conditions(filters)
     q = (filters.q or "").strip()
     if q and is_reference(q):
         where.append(Case.reference == normalise_reference(q))
     elif q:
-        return _name_search(session, actor, q, where, page, per_page)
-    total = session.scalar(scoped(select(func.count(Case.id)), Case, actor).where(*where)) or 0
+        return _name_search(access, q, where, page, per_page)
+    total = session.scalar(access.scope(select(func.count(Case.id)), CASE).where(*where)) or 0
     stmt = (
-        _scoped(actor)
+        access.select(CASE)
         .where(*where)
         .order_by(*_order())
         .limit(per_page)
@@ -189,8 +206,7 @@ def search_cases(
 
 
 def _name_search(
-    session: Session,
-    actor: Actor,
+    access: Access,
     q: str,
     where: list[ColumnElement[bool]],
     page: int,
@@ -203,13 +219,14 @@ def _name_search(
     one more row are confirmed, and the total is an upper bound (`total_is_estimate`):
     the cost of a search then follows the page, not the popularity of the name.
     """
+    session = access.session
     token_sets = indexer(session).query_name_tokens(NAME_FIELD, q)
     if not token_sets:
         # A query without a searchable part matches nothing, not everything.
         return CasePage([], 0)
     # Walk the index newest first (case ids are time-ordered) within the organisation and
     # filters; no scan of the cases table, and at most the cap plus one ids come back.
-    allowed = scoped(select(Case.id), Case, actor).where(*where)
+    allowed = access.scope(select(Case.id), CASE).where(*where)
     candidate_ids = newest_owners(session, NAME_FIELD, token_sets, allowed, NAME_CANDIDATE_CAP + 1)
     truncated = len(candidate_ids) > NAME_CANDIDATE_CAP
     candidate_ids = candidate_ids[:NAME_CANDIDATE_CAP]
@@ -262,10 +279,8 @@ def possible_duplicates(session: Session, case: Case) -> list[duplicates.Duplica
         return []
     # Any part may match here; `duplicates.compare` then demands enough parts and no
     # contradiction, on decrypted values.
-    allowed = select(Case.id).where(
-        Case.organisation_id == case.organisation_id,
-        Case.id != case.id,
-        Case.duplicate_of_id.is_(None),
+    allowed = same_owner(select(Case.id), CASE, case).where(
+        Case.id != case.id, Case.duplicate_of_id.is_(None)
     )
     newest = newest_owners(
         session, NAME_FIELD, [set().union(*token_sets)], allowed, DUPLICATE_CANDIDATE_CAP
@@ -306,4 +321,16 @@ def timeline(session: Session, case: Case, page: int, per_page: int) -> tuple[li
 
 def case_by_reference_any_org(session: Session, reference: str) -> Case | None:
     """For the command line only (a system actor acts for the instance, not an organisation)."""
-    return session.scalar(select(Case).where(Case.reference == normalise_reference(reference)))
+    return case_by_reference(session, Actor.system(), reference)
+
+
+def denial_subject(
+    session: Session, actor: Actor, view_args: dict[str, Any]
+) -> tuple[str, str, str] | None:
+    """For the audit of a refused request: the case it named, if the actor's organisation
+    holds it (a reference that does not exist, or another's, says nothing worth keeping)."""
+    reference = view_args.get("reference")
+    if not isinstance(reference, str):
+        return None
+    case = case_by_reference(session, actor, reference)
+    return ("case", case.reference, case.reference) if case is not None else None

@@ -200,8 +200,17 @@ class LinkDuplicateSchema(Schema):
             raise ValidationError("A note is required.", "note")
 
 
+_DEPRECATED_Q = (
+    "Deprecated: a name in a URL ends up in logs and browser history; "
+    "use POST /cases/search with `q` in the body."
+)
+
+
 class CaseQuerySchema(PageArgs):
-    q = fields.String(validate=validate.Length(max=NAME_MAX))
+    q = fields.String(
+        validate=validate.Length(max=NAME_MAX),
+        metadata={"deprecated": True, "description": _DEPRECATED_Q},
+    )
     status = fields.String(validate=_choices(CaseStatus))
     nationality = Country()
     last_seen_country = Country()
@@ -217,6 +226,12 @@ class CaseQuerySchema(PageArgs):
             end = values.approx_date_or_none(high)
             if start and end and start.start > end.end:
                 raise ValidationError("The range ends before it starts.", "last_seen_to")
+
+
+class CaseSearchSchema(CaseQuerySchema):
+    """The body of POST /cases/search: `q` is a name (any spelling or script) or a reference."""
+
+    q = fields.String(validate=validate.Length(max=NAME_MAX))
 
 
 def filters_from(args: dict[str, Any]) -> CaseFilters:

@@ -9,13 +9,12 @@ from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from marshmallow import ValidationError
 
-from casework.auth.policy import can
+from casework.auth.context import acting
+from casework.auth.policy import can, require
 from casework.cases import forms, operations, queries
-from casework.cases.guard import acting, guarded
 from casework.cases.models import Case, CaseStatus, ClosureReason
 from casework.cases.policy import (
     CHANGE_CASE_STATUS,
@@ -35,11 +34,9 @@ from casework.cases.schemas import (
 )
 from casework.cases.values import country_name
 from casework.errors import CaseworkError, NotFound, VersionConflict
-from casework.navigation import add_nav
 from casework.web import db_session, discard_changes
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
-add_nav("cases.index", _l("Cases"), READ_CASES)
 
 PER_PAGE = 25
 TIMELINE_LIMIT = 500
@@ -88,7 +85,7 @@ def _flash_errors(messages: dict[str, Any]) -> None:
 
 @bp.route("", methods=["GET", "POST"])
 @login_required
-@guarded(READ_CASES)
+@require(READ_CASES)
 def index() -> Any:
     """GET takes the non-personal filters only; a name search is POSTed (never in the URL)."""
     if request.method == "POST":
@@ -123,7 +120,7 @@ def index() -> Any:
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
-@guarded(WRITE_CASES)
+@require(WRITE_CASES)
 def new() -> Any:
     form = forms.CaseForm()
     status = 200
@@ -148,7 +145,7 @@ def new() -> Any:
 
 @bp.route("/<reference>/edit", methods=["GET", "POST"])
 @login_required
-@guarded(WRITE_CASES)
+@require(WRITE_CASES)
 def edit(reference: str) -> Any:
     session = db_session()
     actor = acting()
@@ -224,7 +221,7 @@ def _shown(value: Any) -> str:
 
 @bp.route("/<reference>")
 @login_required
-@guarded(READ_CASES)
+@require(READ_CASES)
 def detail(reference: str) -> Any:
     session = db_session()
     actor = acting()
@@ -261,7 +258,7 @@ def detail(reference: str) -> Any:
 
 @bp.route("/<reference>/status", methods=["POST"])
 @login_required
-@guarded(CHANGE_CASE_STATUS)
+@require(CHANGE_CASE_STATUS)
 def change_status(reference: str) -> Any:
     form = forms.StatusForm()
     case = _case_or_404(reference, for_update=True)
@@ -296,7 +293,7 @@ def change_status(reference: str) -> Any:
 
 @bp.route("/<reference>/link-duplicate", methods=["POST"])
 @login_required
-@guarded(LINK_DUPLICATES)
+@require(LINK_DUPLICATES)
 def link_duplicate(reference: str) -> Any:
     form = forms.LinkDuplicateForm()
     session = db_session()

@@ -9,8 +9,9 @@ from typing import Any
 from flask import url_for
 
 from casework.api import PageArgs, api_blueprint, expected_version, page_of
+from casework.auth.context import acting
+from casework.auth.policy import require
 from casework.cases import queries as case_queries
-from casework.cases.guard import acting, guarded
 from casework.cases.models import Case
 from casework.db import utcnow
 from casework.errors import NotFound
@@ -95,7 +96,7 @@ def _notification(notification_id: uuid.UUID) -> Notification:
 
 
 @blp.route("/cases/<reference>/relatives", methods=["GET"])
-@guarded(READ_RELATIVES)
+@require(READ_RELATIVES)
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, RelativeListSchema)
 def list_relatives(args: dict[str, Any], reference: str) -> Any:
@@ -109,7 +110,7 @@ def list_relatives(args: dict[str, Any], reference: str) -> Any:
 
 
 @blp.route("/cases/<reference>/relatives", methods=["POST"])
-@guarded(CREATE_RELATIVE)
+@require(CREATE_RELATIVE)
 @blp.arguments(RelativeCreateSchema)
 @blp.response(201, RelativeSchema)
 def create_relative(data: dict[str, Any], reference: str) -> Any:
@@ -122,7 +123,7 @@ def create_relative(data: dict[str, Any], reference: str) -> Any:
 
 
 @blp.route("/relatives", methods=["GET"])
-@guarded(LOOKUP_RELATIVES)
+@require(LOOKUP_RELATIVES)
 @blp.arguments(LookupArgs, location="query")
 @blp.response(200, RelativeListSchema)
 def lookup_relatives(args: dict[str, Any]) -> Any:
@@ -142,7 +143,7 @@ def lookup_relatives(args: dict[str, Any]) -> Any:
 
 
 @blp.route("/relatives/<uuid:relative_id>", methods=["GET"])
-@guarded(READ_RELATIVES)
+@require(READ_RELATIVES)
 @blp.response(200, RelativeSchema)
 def get_relative(relative_id: uuid.UUID) -> Any:
     """One relative with contacts and safety note (the read is audited)."""
@@ -152,7 +153,7 @@ def get_relative(relative_id: uuid.UUID) -> Any:
 
 
 @blp.route("/relatives/<uuid:relative_id>", methods=["PATCH"])
-@guarded(UPDATE_RELATIVE)
+@require(UPDATE_RELATIVE)
 @blp.arguments(RelativeUpdateSchema)
 @blp.response(200, RelativeSchema)
 def update_relative(data: dict[str, Any], relative_id: uuid.UUID) -> Any:
@@ -164,7 +165,7 @@ def update_relative(data: dict[str, Any], relative_id: uuid.UUID) -> Any:
 
 
 @blp.route("/relatives/<uuid:relative_id>/erase", methods=["POST"])
-@guarded(ERASE_RELATIVE)
+@require(ERASE_RELATIVE)
 @blp.arguments(EraseSchema)
 @blp.response(200, RelativeSchema)
 def erase_relative(data: dict[str, Any], relative_id: uuid.UUID) -> Any:
@@ -180,7 +181,7 @@ def erase_relative(data: dict[str, Any], relative_id: uuid.UUID) -> Any:
 
 
 @blp.route("/relatives/<uuid:relative_id>/consents", methods=["GET"])
-@guarded(READ_RELATIVES)
+@require(READ_RELATIVES)
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, ConsentListSchema)
 def list_consents(args: dict[str, Any], relative_id: uuid.UUID) -> Any:
@@ -196,7 +197,7 @@ def list_consents(args: dict[str, Any], relative_id: uuid.UUID) -> Any:
 
 
 @blp.route("/relatives/<uuid:relative_id>/consents", methods=["POST"])
-@guarded(GIVE_CONSENT)
+@require(GIVE_CONSENT)
 @blp.arguments(ConsentCreateSchema)
 @blp.response(201, ConsentSchema)
 def give_consent(data: dict[str, Any], relative_id: uuid.UUID) -> Any:
@@ -206,7 +207,7 @@ def give_consent(data: dict[str, Any], relative_id: uuid.UUID) -> Any:
 
 
 @blp.route("/consents/<uuid:consent_id>/withdraw", methods=["POST"])
-@guarded(WITHDRAW_CONSENT)
+@require(WITHDRAW_CONSENT)
 @blp.arguments(ConsentWithdrawSchema)
 @blp.response(200, ConsentSchema)
 def withdraw_consent(data: dict[str, Any], consent_id: uuid.UUID) -> Any:
@@ -218,7 +219,7 @@ def withdraw_consent(data: dict[str, Any], consent_id: uuid.UUID) -> Any:
 
 
 @blp.route("/cases/<reference>/notifications", methods=["GET"])
-@guarded(READ_NOTIFICATIONS)
+@require(READ_NOTIFICATIONS)
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, NotificationListSchema)
 def list_notifications(args: dict[str, Any], reference: str) -> Any:
@@ -235,7 +236,7 @@ def list_notifications(args: dict[str, Any], reference: str) -> Any:
 
 
 @blp.route("/cases/<reference>/notifications", methods=["POST"])
-@guarded(MANAGE_NOTIFICATIONS)
+@require(MANAGE_NOTIFICATIONS)
 @blp.arguments(NotificationCreateSchema)
 @blp.response(201, NotificationSchema)
 def plan_notification(data: dict[str, Any], reference: str) -> Any:
@@ -247,7 +248,7 @@ def plan_notification(data: dict[str, Any], reference: str) -> Any:
 
 
 @blp.route("/notifications/<uuid:notification_id>", methods=["PATCH"])
-@guarded(MANAGE_NOTIFICATIONS)
+@require(MANAGE_NOTIFICATIONS)
 @blp.arguments(NotificationUpdateSchema)
 @blp.response(200, NotificationSchema)
 def update_notification(data: dict[str, Any], notification_id: uuid.UUID) -> Any:
@@ -260,7 +261,7 @@ def update_notification(data: dict[str, Any], notification_id: uuid.UUID) -> Any
 
 
 @blp.route("/notifications", methods=["GET"])
-@guarded(READ_WORKLIST)
+@require(READ_WORKLIST)
 @blp.arguments(WorklistArgs, location="query")
 @blp.response(200, WorklistSchema)
 def worklist(args: dict[str, Any]) -> Any:
@@ -274,7 +275,7 @@ def worklist(args: dict[str, Any]) -> Any:
 
 
 @blp.route("/cases/<reference>/no-relative-reachable", methods=["POST"])
-@guarded(MANAGE_NOTIFICATIONS)
+@require(MANAGE_NOTIFICATIONS)
 @blp.arguments(NoRelativeReachableSchema)
 @blp.response(201, UnreachableRecordSchema)
 def no_relative_reachable(data: dict[str, Any], reference: str) -> Any:

@@ -6,7 +6,7 @@ import uuid
 
 import click
 
-from casework.cli import CliContext, fail, pass_ctx
+from casework.commands import CliContext, fail, pass_ctx
 
 
 @click.command("shred-relative")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from casework.auth.models import str_enum
+from casework.categories import Category
 from casework.db import Base, UTCDateTime, new_uuid, utcnow
 from casework.keys import Encrypted, EncryptedMixin
 
@@ -110,12 +111,24 @@ class Relative(EncryptedMixin, Base):
     address_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     safety_note_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
-    full_name = Encrypted("full_name_enc", category="family_contacts")
-    relationship = Encrypted("relationship_enc", category="family_contacts")
-    phone = Encrypted("phone_enc", category="family_contacts")
-    email = Encrypted("email_enc", category="family_contacts")
-    address = Encrypted("address_enc", category="family_contacts")
-    safety_note = Encrypted("safety_note_enc", category="family_contacts")
+    #: The one declaration of the categories of a relative's fields (see Case.__categories__).
+    __categories__: ClassVar[dict[str, Category]] = {
+        "full_name": Category.family_contacts,
+        "relationship": Category.family_contacts,
+        "phone": Category.family_contacts,
+        "email": Category.family_contacts,
+        "address": Category.family_contacts,
+        "safety_note": Category.family_contacts,
+        "preferred_language": Category.family_contacts,
+        "preferred_channel": Category.family_contacts,
+        "is_reporting_person": Category.family_contacts,
+    }
+    full_name = Encrypted("full_name_enc")
+    relationship = Encrypted("relationship_enc")
+    phone = Encrypted("phone_enc")
+    email = Encrypted("email_enc")
+    address = Encrypted("address_enc")
+    safety_note = Encrypted("safety_note_enc")
 
     case: Mapped[Any] = orm.relationship("Case", lazy="joined", innerjoin=True)
 
@@ -157,8 +170,14 @@ class Consent(EncryptedMixin, Base):
     evidence_reference_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     withdrawal_reason_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
-    evidence_reference = Encrypted("evidence_reference_enc", category="consent")
-    withdrawal_reason = Encrypted("withdrawal_reason_enc", category="consent")
+    __categories__: ClassVar[dict[str, Category]] = {
+        "purpose": Category.consent,
+        "scope": Category.consent,
+        "evidence_reference": Category.consent,
+        "withdrawal_reason": Category.consent,
+    }
+    evidence_reference = Encrypted("evidence_reference_enc")
+    withdrawal_reason = Encrypted("withdrawal_reason_enc")
 
     relative: Mapped[Relative] = orm.relationship(lazy="joined", innerjoin=True)
 
@@ -202,7 +221,8 @@ class Notification(EncryptedMixin, Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     notes_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    notes = Encrypted("notes_enc", category="notifications")
+    __categories__: ClassVar[dict[str, Category]] = {"notes": Category.notifications}
+    notes = Encrypted("notes_enc")
 
     relative: Mapped[Relative] = orm.relationship(lazy="joined", innerjoin=True)
 
@@ -262,7 +282,8 @@ class RelativeErasure(EncryptedMixin, Base):
     index_entries_removed: Mapped[int] = mapped_column(Integer, default=0)
     note_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
-    note = Encrypted("note_enc", category="family_contacts")
+    __categories__: ClassVar[dict[str, Category]] = {"note": Category.family_contacts}
+    note = Encrypted("note_enc")
 
 
 class FamilyUnreachable(EncryptedMixin, Base):
@@ -281,7 +302,8 @@ class FamilyUnreachable(EncryptedMixin, Base):
     recorded_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     reason_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
-    reason = Encrypted("reason_enc", category="family_contacts")
+    __categories__: ClassVar[dict[str, Category]] = {"reason": Category.family_contacts}
+    reason = Encrypted("reason_enc")
 
     case: Mapped[Any] = orm.relationship("Case", lazy="joined", innerjoin=True)
 

@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from casework.access import Access
 from casework.auth.models import User
-from casework.auth.policy import Actor, scoped
+from casework.auth.policy import Actor
 from casework.cases.models import Case
 from casework.families.models import (
     Consent,
@@ -22,6 +23,7 @@ from casework.families.models import (
     Relative,
 )
 from casework.families.policy import OFFICER_ROLES
+from casework.families.resources import RELATIVE
 from casework.keys import BlindIndexEntry, DataKey, owners_matching
 
 _PENDING = or_(
@@ -46,13 +48,15 @@ def _page(session: Session, stmt: Select[Any], page: int, per_page: int) -> tupl
     return items, total
 
 
-def _relatives(actor: Actor) -> Select[Any]:
-    return scoped(select(Relative).join(Case, Relative.case_id == Case.id), Case, actor)
-
-
 def relative_for_actor(session: Session, relative_id: uuid.UUID, actor: Actor) -> Relative | None:
-    """The relative, if its case belongs to the actor's organisation (else None → 404)."""
-    return session.scalar(_relatives(actor).where(Relative.id == relative_id))
+    """The relative, if the actor may see it (own organisation's or granted; else None → 404)."""
+    return session.scalar(Access(session, actor).select(RELATIVE).where(Relative.id == relative_id))
+
+
+def owned_relative(session: Session, relative_id: uuid.UUID, actor: Actor) -> Relative | None:
+    """The relative, if its case belongs to the actor's organisation: for a write."""
+    stmt = Access(session, actor).owned_select(RELATIVE).where(Relative.id == relative_id)
+    return session.scalar(stmt)
 
 
 def relatives_of_case(
@@ -68,20 +72,25 @@ def relatives_of_case(
 
 def relatives_with_index(session: Session, actor: Actor, field: str, token: int) -> list[Relative]:
     """Candidates of a blind-index look-up in the actor's organisation (to be re-checked)."""
-    stmt = _relatives(actor).where(
-        *[Relative.id.in_(sub) for sub in owners_matching(field, [{token}])]
+    stmt = (
+        Access(session, actor)
+        .select(RELATIVE)
+        .where(*[Relative.id.in_(sub) for sub in owners_matching(field, [{token}])])
     )
     return list(session.scalars(stmt.order_by(Relative.created_at, Relative.id)).unique())
 
 
 def consent_for_actor(session: Session, consent_id: uuid.UUID, actor: Actor) -> Consent | None:
-    stmt = scoped(
-        select(Consent)
-        .join(Relative, Consent.relative_id == Relative.id)
-        .join(Case, Relative.case_id == Case.id),
-        Case,
-        actor,
-    ).where(Consent.id == consent_id)
+    stmt = (
+        Access(session, actor)
+        .owned(
+            select(Consent)
+            .join(Relative, Consent.relative_id == Relative.id)
+            .join(Case, Relative.case_id == Case.id),
+            RELATIVE,
+        )
+        .where(Consent.id == consent_id)
+    )
     return session.scalar(stmt)
 
 
@@ -125,9 +134,11 @@ def active_consents_of_case(
 def notification_for_actor(
     session: Session, notification_id: uuid.UUID, actor: Actor
 ) -> Notification | None:
-    stmt = scoped(
-        select(Notification).join(Case, Notification.case_id == Case.id), Case, actor
-    ).where(Notification.id == notification_id)
+    stmt = (
+        Access(session, actor)
+        .owned(select(Notification).join(Case, Notification.case_id == Case.id), RELATIVE)
+        .where(Notification.id == notification_id)
+    )
     return session.scalar(stmt)
 
 
@@ -157,14 +168,17 @@ def worklist(
     """Notifications due by `due_before` in the actor's organisation, earliest first: still to
     be given with planned_date <= due_before, or a follow-up due by then and not closed out.
     Relatives who were erased are left out (nobody can be contacted any more)."""
-    stmt = scoped(
-        select(Notification)
-        .join(Case, Notification.case_id == Case.id)
-        .join(DataKey, Notification.data_key_id == DataKey.id)
-        .where(DataKey.wrapped_key.is_not(None), due_before >= DUE_DATE),
-        Case,
-        actor,
-    ).order_by(DUE_DATE, Notification.created_at, Notification.id)
+    stmt = (
+        Access(session, actor)
+        .owned(
+            select(Notification)
+            .join(Case, Notification.case_id == Case.id)
+            .join(DataKey, Notification.data_key_id == DataKey.id)
+            .where(DataKey.wrapped_key.is_not(None), due_before >= DUE_DATE),
+            RELATIVE,
+        )
+        .order_by(DUE_DATE, Notification.created_at, Notification.id)
+    )
     return _page(session, stmt, page, per_page)
 
 

@@ -17,10 +17,10 @@ from marshmallow import Schema, ValidationError
 from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
-from casework.auth.policy import can
+from casework.auth.context import acting
+from casework.auth.policy import can, require
 from casework.cases import queries as case_queries
 from casework.cases.forms import STATUS_LABELS
-from casework.cases.guard import acting, guarded
 from casework.cases.models import Case
 from casework.db import utcnow
 from casework.errors import CaseworkError, Forbidden, NotFound
@@ -61,14 +61,10 @@ from casework.families.schemas import (
     RelativeCreateSchema,
     RelativeUpdateSchema,
 )
-from casework.navigation import add_case_link, add_nav
 from casework.web import db_session
 
 bp = Blueprint("families", __name__)
 
-add_nav("families.worklist", _l("Worklist"), READ_WORKLIST)
-add_nav("families.lookup", _l("Hotline look-up"), LOOKUP_RELATIVES)
-add_case_link("families.family", _l("Family and notifications"), READ_RELATIVES)
 
 _BLANK = SelectChoice("", "—")
 
@@ -343,7 +339,7 @@ def _submit(
 
 @bp.route("/cases/<reference>/family", methods=["GET", "POST"])
 @login_required
-@guarded(READ_RELATIVES)
+@require(READ_RELATIVES)
 def family(reference: str) -> Any:
     """A case's relatives, the form to add one, and the no-relative-reachable record."""
     actor, session = acting(), db_session()
@@ -385,7 +381,7 @@ def _needs_notification(case: Case) -> bool:
 
 @bp.route("/cases/<reference>/family/no-relative-reachable", methods=["POST"])
 @login_required
-@guarded(MANAGE_NOTIFICATIONS)
+@require(MANAGE_NOTIFICATIONS)
 def no_relative_reachable(reference: str) -> Any:
     case = _case(reference)
     form = UnreachableForm()
@@ -458,7 +454,7 @@ def _relative_page(
 
 @bp.route("/relatives/<uuid:relative_id>")
 @login_required
-@guarded(READ_RELATIVES)
+@require(READ_RELATIVES)
 def relative(relative_id: uuid.UUID) -> Any:
     """Contacts (the safety note first), consents and notifications of one relative."""
     return _relative_page(_relative(relative_id))
@@ -466,7 +462,7 @@ def relative(relative_id: uuid.UUID) -> Any:
 
 @bp.route("/relatives/<uuid:relative_id>/edit", methods=["GET", "POST"])
 @login_required
-@guarded(UPDATE_RELATIVE)
+@require(UPDATE_RELATIVE)
 def edit_relative(relative_id: uuid.UUID) -> Any:
     actor, session = acting(), db_session()
     rel = _relative(relative_id)
@@ -515,7 +511,7 @@ def _relative_update_payload(form: RelativeForm) -> dict[str, Any]:
 
 @bp.route("/relatives/<uuid:relative_id>/consents", methods=["POST"])
 @login_required
-@guarded(GIVE_CONSENT)
+@require(GIVE_CONSENT)
 def give_consent(relative_id: uuid.UUID) -> Any:
     rel = _relative(relative_id)
     form = ConsentForm()
@@ -546,7 +542,7 @@ def _consent_payload(form: ConsentForm, rel: Relative) -> dict[str, Any]:
 
 @bp.route("/consents/<uuid:consent_id>/withdraw", methods=["GET", "POST"])
 @login_required
-@guarded(WITHDRAW_CONSENT)
+@require(WITHDRAW_CONSENT)
 def withdraw_consent(consent_id: uuid.UUID) -> Any:
     consent = queries.consent_for_actor(db_session(), consent_id, acting())
     if consent is None:
@@ -574,7 +570,7 @@ def withdraw_consent(consent_id: uuid.UUID) -> Any:
 
 @bp.route("/relatives/<uuid:relative_id>/notifications", methods=["POST"])
 @login_required
-@guarded(MANAGE_NOTIFICATIONS)
+@require(MANAGE_NOTIFICATIONS)
 def plan_notification(relative_id: uuid.UUID) -> Any:
     rel = _relative(relative_id)
     form = NotificationForm()  # its officer choices are filled when the page is shown again
@@ -592,7 +588,7 @@ def plan_notification(relative_id: uuid.UUID) -> Any:
 
 @bp.route("/notifications/<uuid:notification_id>", methods=["GET", "POST"])
 @login_required
-@guarded(MANAGE_NOTIFICATIONS)
+@require(MANAGE_NOTIFICATIONS)
 def notification(notification_id: uuid.UUID) -> Any:
     """Record a delivery or an outcome, reschedule, or close out a follow-up."""
     actor, session = acting(), db_session()
@@ -663,7 +659,7 @@ def _version(value: str | None) -> int | None:
 
 @bp.route("/relatives/<uuid:relative_id>/erase", methods=["GET", "POST"])
 @login_required
-@guarded(ERASE_RELATIVE)
+@require(ERASE_RELATIVE)
 def erase(relative_id: uuid.UUID) -> Any:
     rel = _relative(relative_id)
     form = EraseForm()
@@ -686,7 +682,7 @@ def erase(relative_id: uuid.UUID) -> Any:
 
 @bp.route("/relatives/lookup", methods=["GET", "POST"])
 @login_required
-@guarded(LOOKUP_RELATIVES)
+@require(LOOKUP_RELATIVES)
 def lookup() -> Any:
     """The hotline look-up: the number (or email) travels in the POST body, never the URL."""
     form = LookupForm()
@@ -718,7 +714,7 @@ def lookup() -> Any:
 
 @bp.route("/worklist")
 @login_required
-@guarded(READ_WORKLIST)
+@require(READ_WORKLIST)
 def worklist() -> Any:
     """Notifications due or overdue for the organisation, earliest first; overdue ones marked."""
     form = WorklistForm(request.args)

@@ -9,7 +9,7 @@ from typing import Any
 import click
 from sqlalchemy import select
 
-from casework.cli import CliContext, Group, fail, pass_ctx
+from casework.commands import CliContext, Group, fail, pass_ctx
 from casework.crypto import FileKeyProvider, add_kek_version, remove_kek_version
 from casework.keys.models import DataKey
 from casework.keys.service import (
@@ -106,8 +106,7 @@ def confirm_and_shred(
     audit: dict[str, Any],
 ) -> None:
     """Shared by every `keys shred …` command: confirm, destroy, clear indexes, tombstone."""
-    from casework.audit import append
-    from casework.auth.policy import Actor
+    from casework.audit import SYSTEM, append
 
     if key.is_shredded:
         fail(f"{description} was already shredded.")
@@ -122,7 +121,7 @@ def confirm_and_shred(
         removed = shred_data_key(s, live)
         append(
             s,
-            Actor.system("cli"),
+            SYSTEM,
             "keys.shred",
             details={"index_entries_removed": removed, "subject_type": live.subject_type},
             **audit,

@@ -2,7 +2,8 @@
 
     class Case(EncryptedMixin, Base):
         given_names_enc = mapped_column(LargeBinary, nullable=True)
-        given_names = Encrypted("given_names_enc", category="identity")
+        __categories__ = {"given_names": Category.identity, ...}  # every field's category
+        given_names = Encrypted("given_names_enc")
 
 Each value is encrypted with the record's subject data key (`data_key`), with associated data
 binding it to `table.field:row-id`. Views and services never see keys.
@@ -55,14 +56,18 @@ class Encrypted:
     Reading a shredded subject's field gives None: its content is gone for good.
     """
 
-    def __init__(self, column: str, category: str, kind: str = "str"):
+    def __init__(self, column: str, kind: str = "str"):
         if kind not in ("str", "json"):
             raise ValueError("kind must be 'str' or 'json'")
-        self.column, self.category, self.kind = column, category, kind
-        self.name = ""
+        self.column, self.kind = column, kind
+        self.name = self.category = ""
 
     def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
+        # The category comes from the model's one declaration of its fields' categories.
+        declared = owner.__dict__.get("__categories__", {})
+        if name not in declared:
+            raise TypeError(f"{owner.__name__}.{name}: declare its category in __categories__")
+        self.name, self.category = name, str(declared[name])
 
     def _aad(self, obj: Any) -> str:
         return f"{obj.__tablename__}.{self.name}:{obj.id}"

@@ -1,0 +1,23 @@
+"""The access gateway: every read of personal data goes through `Access` (see gateway.py)."""
+
+from casework.access.gateway import (
+    GRANTEE_ROLES,
+    OWN_CATEGORIES,
+    Access,
+    GrantProvider,
+    Resource,
+    Shown,
+    dump,
+    records,
+)
+
+__all__ = [
+    "GRANTEE_ROLES",
+    "OWN_CATEGORIES",
+    "Access",
+    "GrantProvider",
+    "Resource",
+    "Shown",
+    "dump",
+    "records",
+]

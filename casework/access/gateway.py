@@ -1,0 +1,325 @@
+"""The access gateway: the one way to read personal data.
+
+Given the actor and the purpose, `Access` scopes every query to the records the actor may see
+(the owning organisation's, and those a grant provider grants to another organisation), says
+per record which field categories the actor may see, and records one audit event per read: one
+per record shown, or one per page of a list or search (naming the references returned and the
+categories shown, never values or search terms). Responses are shaped from those categories:
+what is not allowed is absent, not masked.
+
+No Flask here: pages, the API and the CLI call it with plain values.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
+
+from sqlalchemy import ColumnElement, Select, false, or_
+from sqlalchemy.orm import Session
+
+from casework import registry
+from casework.audit.reads import append_read
+from casework.auth.policy import Actor
+from casework.categories import SHAREABLE, Category, ordered
+
+C = Category
+
+#: What each role of the owning organisation may see of its own records. Roles not listed
+#: (administrators, auditors, partners) see no personal data of their own organisation.
+OWN_CATEGORIES: dict[str, frozenset[Category]] = {
+    "focal_point": frozenset(
+        {
+            C.identity,
+            C.circumstances,
+            C.physical_description,
+            C.family_contacts,
+            C.dna_references,
+            C.photos,
+            C.consent,
+            C.notifications,
+        }
+    ),
+    "family_liaison": frozenset(
+        {
+            C.identity,
+            C.circumstances,
+            C.physical_description,
+            C.family_contacts,
+            C.photos,
+            C.consent,
+            C.notifications,
+        }
+    ),
+    "forensic": frozenset(
+        {C.identity, C.circumstances, C.physical_description, C.dna_references, C.photos}
+    ),
+}
+#: Roles of another organisation that a grant may reach (never administrators or auditors).
+GRANTEE_ROLES = frozenset({"focal_point", "family_liaison", "forensic", "partner"})
+
+
+class GrantProvider(Protocol):
+    """What other organisations were granted (registered by the exchange domain)."""
+
+    def granted_case_ids(
+        self, session: Session, actor: Actor, purpose: str | None
+    ) -> Select[Any] | None:
+        """A SELECT of the case ids granted to the actor's organisation, or None for none."""
+
+    def granted_categories(
+        self, session: Session, actor: Actor, purpose: str | None, case_ids: Sequence[uuid.UUID]
+    ) -> Mapping[uuid.UUID, Iterable[str]]:
+        """Per case id, the categories granted to the actor's organisation."""
+
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A kind of record that holds personal data, as the gateway needs to know it."""
+
+    kind: str  # "case", "relative": audit object type and action prefix
+    model: type
+    categories: frozenset[Category]  # the categories its personal fields belong to
+    owner: Callable[[], Any]  # the organisation column (joined in by `base`)
+    case_id: Callable[[], Any]  # the column holding the case id (what grants name)
+    base: Callable[[], Select[Any]]  # SELECT of the model with the joins `owner` needs
+    record_owner: Callable[[Any], uuid.UUID]
+    record_case_id: Callable[[Any], uuid.UUID]
+    object_id: Callable[[Any], str]
+    case_reference: Callable[[Any], str | None]
+
+    @property
+    def field_categories(self) -> dict[str, str]:
+        """API field → category, from the one declaration on the model."""
+        return dict(getattr(self.model, "__categories__", {}))
+
+
+class Shown(Generic[R]):
+    """A record and the categories the actor may see of it.
+
+    Attribute access passes through to the record, except for a field of a category that is
+    not allowed: that reads as absent (AttributeError), so templates and schemas leave it out.
+    """
+
+    __slots__ = ("record", "categories", "is_owned", "_fields")
+
+    def __init__(
+        self, record: R, categories: frozenset[str], is_owned: bool, fields: dict[str, str]
+    ):
+        self.record = record
+        self.categories = categories
+        self.is_owned = is_owned
+        self._fields = fields
+
+    def shows(self, category: str) -> bool:
+        return category in self.categories
+
+    def allows(self, field_name: str) -> bool:
+        category = self._fields.get(field_name)
+        return category is None or category in self.categories
+
+    def __getattr__(self, name: str) -> Any:
+        if not self.allows(name):
+            raise AttributeError(name)
+        return getattr(self.record, name)
+
+
+class Access:
+    """One actor's reads, for one purpose, within one unit of work (request or command)."""
+
+    def __init__(self, session: Session, actor: Actor, purpose: str | None = None):
+        self.session = session
+        self.actor = actor
+        self.purpose = purpose
+        self._granted: dict[uuid.UUID, frozenset[str]] = {}
+
+    # --- who may see what -----------------------------------------------------------------
+
+    @property
+    def is_system(self) -> bool:
+        return self.actor.role == "system"
+
+    def own_categories(self, resource: Resource) -> frozenset[str]:
+        if self.is_system:
+            return frozenset(c.value for c in resource.categories)
+        allowed = OWN_CATEGORIES.get(self.actor.role, frozenset())
+        return frozenset(c.value for c in resource.categories & allowed)
+
+    def _providers(self) -> list[GrantProvider]:
+        if self.is_system or self.actor.organisation_id is None:
+            return []
+        if self.actor.role not in GRANTEE_ROLES:
+            return []
+        return registry.providers(registry.GRANT_PROVIDER)
+
+    def _visible(self, resource: Resource) -> ColumnElement[bool]:
+        branches: list[ColumnElement[bool]] = []
+        if self.own_categories(resource):
+            branches.append(resource.owner() == self.actor.organisation_id)
+        for provider in self._providers():
+            granted = provider.granted_case_ids(self.session, self.actor, self.purpose)
+            if granted is not None:
+                foreign = resource.owner() != self.actor.organisation_id
+                branches.append(foreign & resource.case_id().in_(granted))
+        if not branches:
+            return false()
+        return or_(*branches) if len(branches) > 1 else branches[0]
+
+    # --- scoping queries -------------------------------------------------------------------
+
+    def select(self, resource: Resource) -> Select[Any]:
+        """SELECT of the resource's records the actor may see (own and granted)."""
+        return self.scope(resource.base(), resource)
+
+    def scope(self, stmt: Select[Any], resource: Resource) -> Select[Any]:
+        """Restrict a statement (that has `resource.base()`'s joins) to what the actor may see."""
+        if self.is_system:
+            return stmt
+        return stmt.where(self._visible(resource))
+
+    def owned(self, stmt: Select[Any], resource: Resource) -> Select[Any]:
+        """Restrict to the actor's own organisation's records: for writes and their checks."""
+        if self.is_system:
+            return stmt
+        return stmt.where(resource.owner() == self.actor.organisation_id)
+
+    def owned_select(self, resource: Resource) -> Select[Any]:
+        return self.owned(resource.base(), resource)
+
+    # --- categories per record -------------------------------------------------------------
+
+    def categories_of(self, resource: Resource, records: Sequence[Any]) -> list[frozenset[str]]:
+        """Per record, the categories the actor may see (empty: not visible at all)."""
+        own = self.own_categories(resource)
+        foreign = [
+            resource.record_case_id(r)
+            for r in records
+            if not self.is_system and resource.record_owner(r) != self.actor.organisation_id
+        ]
+        self._load_grants(foreign)
+        kinds = frozenset(c.value for c in resource.categories)
+        result = []
+        for record in records:
+            if self.is_system or resource.record_owner(record) == self.actor.organisation_id:
+                result.append(own)
+            else:
+                granted = self._granted.get(resource.record_case_id(record), frozenset())
+                result.append(granted & kinds)
+        return result
+
+    def _load_grants(self, case_ids: list[uuid.UUID]) -> None:
+        wanted = [i for i in dict.fromkeys(case_ids) if i not in self._granted]
+        if not wanted:
+            return
+        found: dict[uuid.UUID, set[str]] = {i: set() for i in wanted}
+        for provider in self._providers():
+            granted = provider.granted_categories(self.session, self.actor, self.purpose, wanted)
+            for case_id, categories in granted.items():
+                if case_id in found:
+                    found[case_id] |= {Category(c).value for c in categories}
+        shareable = {c.value for c in SHAREABLE}
+        for case_id, categories in found.items():
+            self._granted[case_id] = frozenset(categories & shareable)
+
+    def shown(self, resource: Resource, record: Any) -> Shown[Any]:
+        """The record with the categories the actor may see, without recording a read."""
+        (categories,) = self.categories_of(resource, [record])
+        owned = self.is_system or resource.record_owner(record) == self.actor.organisation_id
+        return Shown(record, categories, owned, resource.field_categories)
+
+    # --- reads (each records one audit event) ----------------------------------------------
+
+    def read(
+        self,
+        resource: Resource,
+        record: Any,
+        *,
+        view: str,
+        only: Iterable[str] | None = None,
+        related: Sequence[str] = (),
+    ) -> Shown[Any]:
+        """Show one record: one audit event naming it and the categories shown.
+
+        `only` narrows the categories to what the view displays (e.g. a timeline);
+        `related` names other records shown with it (e.g. possible duplicates).
+        """
+        shown = self.shown(resource, record)
+        if only is not None:
+            shown = Shown(
+                record, shown.categories & frozenset(only), shown.is_owned, shown._fields
+            )
+        details: dict[str, Any] = {"view": view}
+        if related:
+            details["related"] = list(related)
+        append_read(
+            self.session,
+            self.actor,
+            f"{resource.kind}.read",
+            object_type=resource.kind,
+            object_id=resource.object_id(record),
+            case_reference=resource.case_reference(record),
+            purpose=self.purpose,
+            categories=ordered(shown.categories),
+            details=details,
+        )
+        return shown
+
+    def read_page(
+        self,
+        resource: Resource,
+        records: Sequence[Any],
+        *,
+        view: str,
+        only: Iterable[str] | None = None,
+        page: int = 1,
+    ) -> list[Shown[Any]]:
+        """Show one page of a list or search: one audit event naming every record returned and
+        the categories shown (never the search terms). Records the actor may not see are
+        dropped (a query scoped by `scope` returns none)."""
+        narrowed = frozenset(only) if only is not None else None
+        shown: list[Shown[Any]] = []
+        for record, categories in zip(
+            records, self.categories_of(resource, records), strict=True
+        ):
+            if not categories:
+                continue
+            if narrowed is not None:
+                categories = categories & narrowed
+            owned = self.is_system or resource.record_owner(record) == self.actor.organisation_id
+            shown.append(Shown(record, categories, owned, resource.field_categories))
+        union: set[str] = set().union(*(s.categories for s in shown)) if shown else set()
+        references = [resource.object_id(s.record) for s in shown]
+        cases = {resource.case_reference(s.record) for s in shown}
+        append_read(
+            self.session,
+            self.actor,
+            f"{resource.kind}.list",
+            object_type=resource.kind,
+            object_id=None,
+            case_reference=cases.pop() if len(cases) == 1 else None,
+            purpose=self.purpose,
+            categories=ordered(union),
+            details={"view": view, "page": page, "count": len(shown), "references": references},
+        )
+        return shown
+
+
+def same_owner(stmt: Select[Any], resource: Resource, record: Any) -> Select[Any]:
+    """Restrict to records of the organisation that owns `record` (its possible duplicates):
+    what the owner compares internally, before anything is shown to anyone."""
+    return stmt.where(resource.owner() == resource.record_owner(record))
+
+
+def dump(schema: Any, shown: Shown[Any]) -> dict[str, Any]:
+    """A marshmallow dump of the record with only the fields of allowed categories."""
+    names = [name for name in schema.fields if shown.allows(name)]
+    return type(schema)(only=names).dump(shown.record)
+
+
+def records(shown: Iterable[Shown[R]]) -> list[R]:
+    return [s.record for s in shown]
