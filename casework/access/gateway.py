@@ -250,9 +250,7 @@ class Access:
         """
         shown = self.shown(resource, record)
         if only is not None:
-            shown = Shown(
-                record, shown.categories & frozenset(only), shown.is_owned, shown._fields
-            )
+            shown = Shown(record, shown.categories & frozenset(only), shown.is_owned, shown._fields)
         details: dict[str, Any] = {"view": view}
         if related:
             details["related"] = list(related)
@@ -283,9 +281,7 @@ class Access:
         dropped (a query scoped by `scope` returns none)."""
         narrowed = frozenset(only) if only is not None else None
         shown: list[Shown[Any]] = []
-        for record, categories in zip(
-            records, self.categories_of(resource, records), strict=True
-        ):
+        for record, categories in zip(records, self.categories_of(resource, records), strict=True):
             if not categories:
                 continue
             if narrowed is not None:

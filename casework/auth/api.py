@@ -1,14 +1,16 @@
-"""JSON API of the auth domain: who am I, and the users of the caller's organisation."""
+"""JSON API of the auth domain: who am I, the users of the caller's organisation, and the
+organisations known to this instance."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from casework.api import api_blueprint
+from casework.api import PageArgs, api_blueprint, page_of
 from casework.auth import operations, queries
 from casework.auth.context import bearer_user, current_actor
-from casework.auth.policy import MANAGE_USERS, READ_SELF, require
-from casework.auth.schemas import UserCreateSchema, UserSchema
+from casework.auth.policy import MANAGE_USERS, READ_ORGANISATIONS, READ_SELF, require
+from casework.auth.schemas import OrganisationPageSchema, UserCreateSchema, UserSchema
 from casework.errors import NotFound
 from casework.web import db_session
 
@@ -52,3 +54,19 @@ def get_user(user_id: uuid.UUID):
     if user is None:
         raise NotFound("No such user.")
     return user
+
+
+@blp.route("/organisations", methods=["GET"])
+@require(READ_ORGANISATIONS)
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, OrganisationPageSchema)
+def list_organisations(args: dict[str, Any]) -> dict[str, Any]:
+    """Organisations known to this instance, by name (every signed-in role).
+
+    The caller's own and the others on this instance; organisations of registered peer
+    instances will be listed too (`is_peer` true) once peers exist, until then `is_peer` is
+    always false. Organisation names are not personal data: the read is not audited.
+    """
+    page, per_page = args["page"], args["per_page"]
+    items, total = queries.organisations_page(db_session(), page, per_page)
+    return page_of(items, page, per_page, total)

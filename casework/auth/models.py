@@ -29,6 +29,9 @@ class OrgKind(enum.StrEnum):
     intergovernmental = "intergovernmental"
 
 
+STATE_AUTHORITY_KINDS = frozenset({OrgKind.national_authority, OrgKind.consulate})
+
+
 def str_enum(cls: type[enum.Enum], name: str) -> Enum:
     """Enums are stored as their values in a VARCHAR with a CHECK constraint on both databases."""
     return Enum(
@@ -50,6 +53,20 @@ class Organisation(Base):
     country: Mapped[str] = mapped_column(String(2))
     kind: Mapped[OrgKind] = mapped_column(str_enum(OrgKind, "org_kind"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def is_state_authority(self) -> bool:
+        """A state body (national authority or consulate), as opposed to a non-state partner."""
+        return self.kind in STATE_AUTHORITY_KINDS
+
+    @property
+    def is_peer(self) -> bool:
+        """Whether the organisation lives on a registered peer instance.
+
+        Always false for now: every organisation is on this instance. Peer instances (and what
+        marks an organisation as theirs) come with a later issue.
+        """
+        return False
 
 
 class User(Base):

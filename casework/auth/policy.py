@@ -41,6 +41,7 @@ def declared_actions() -> dict[str, frozenset[Role]]:
 MANAGE_USERS = permission("users.manage", Role.admin)
 READ_AUDIT = permission("audit.read", Role.auditor)
 READ_SELF = permission("self.read", *Role)
+READ_ORGANISATIONS = permission("organisations.read", *Role)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from casework.auth.models import ApiToken, Organisation, User
@@ -27,7 +27,31 @@ def user_in_organisation(
 
 
 def organisations(session: Session) -> list[Organisation]:
-    return list(session.scalars(select(Organisation).order_by(Organisation.name)))
+    return list(session.scalars(select(Organisation).order_by(Organisation.name, Organisation.id)))
+
+
+def organisations_page(
+    session: Session, page: int = 1, per_page: int = 25
+) -> tuple[list[Organisation], int]:
+    """One page of the organisations known to this instance, by name then id, and the total.
+
+    Only this instance's own organisations for now (peers' come with a later issue). The table
+    is small (organisations, not people), and the ordering is served by the unique index on
+    `name` (`uq_organisations_name`); `id` only makes the order total.
+    """
+    total = session.scalar(select(func.count(Organisation.id))) or 0
+    stmt = (
+        select(Organisation)
+        .order_by(Organisation.name, Organisation.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return list(session.scalars(stmt)), int(total)
+
+
+def organisation_choices(session: Session) -> list[tuple[str, str]]:
+    """`(id, "Name (CC)")` for every organisation, sorted by name: the options of a picker."""
+    return [(str(o.id), f"{o.name} ({o.country})") for o in organisations(session)]
 
 
 def tokens_of_user(session: Session, user_id: uuid.UUID) -> list[ApiToken]:

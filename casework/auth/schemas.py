@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from casework.api import PageSchema
 from casework.auth.models import Role
 
 
@@ -12,6 +13,22 @@ class OrganisationSchema(Schema):
     name = fields.String(dump_only=True)
     country = fields.String(dump_only=True)
     kind = fields.Function(lambda o: o.kind.value, dump_only=True)
+
+
+class OrganisationListItemSchema(OrganisationSchema):
+    """An organisation as `GET /organisations` lists it."""
+
+    is_state_authority = fields.Boolean(
+        dump_only=True, metadata={"description": "True for national authorities and consulates."}
+    )
+    is_peer = fields.Boolean(
+        dump_only=True,
+        metadata={"description": "True for an organisation of a registered peer instance."},
+    )
+
+
+class OrganisationPageSchema(PageSchema):
+    items = fields.List(fields.Nested(OrganisationListItemSchema))
 
 
 class UserSchema(Schema):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import url_for
+from flask import jsonify, url_for
 
 from casework.access import Access
 from casework.api import PageArgs, api_blueprint, expected_version, page_of, shaped, shaped_page
@@ -12,8 +12,8 @@ from casework.auth.context import acting
 from casework.auth.policy import require
 from casework.cases import operations, queries
 from casework.cases.models import Case, CaseStatus, ClosureReason
-from casework.cases.resources import CASE
 from casework.cases.policy import CHANGE_CASE_STATUS, LINK_DUPLICATES, READ_CASES, WRITE_CASES
+from casework.cases.resources import CASE
 from casework.cases.schemas import (
     CaseCreateSchema,
     CaseListSchema,
@@ -194,4 +194,4 @@ def timeline(args: dict[str, Any], reference: str):
         raise NotFound("No such case.")
     events, total = queries.timeline(access.session, case, page, per_page)
     schema = TimelineEventSchema(exclude=() if shown.categories else ("note",))
-    return page_of(schema.dump(events, many=True), page, per_page, total)
+    return jsonify(page_of(schema.dump(events, many=True), page, per_page, total))

@@ -200,6 +200,11 @@ class Case(EncryptedMixin, Base):
         "protection_flags": Category.circumstances,
         "protection_reasons": Category.circumstances,
         "has_protection_flags": Category.circumstances,
+        # Columns behind those fields, as pages read them.
+        "protection_targets": Category.circumstances,
+        "last_seen_month": Category.circumstances,
+        "last_seen_precision": Category.circumstances,
+        "vulnerability_rows": Category.circumstances,
         "distinguishing_marks": Category.physical_description,
         "clothing_and_belongings": Category.physical_description,
     }

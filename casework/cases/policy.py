@@ -23,6 +23,7 @@ LINK_DUPLICATES = permission("case.link_duplicate", Role.focal_point)
 
 S, R = CaseStatus, ClosureReason
 
+
 class CloseRefused(Conflict):
     code = "close_refused"
 
@@ -42,6 +43,7 @@ TRANSITIONS: dict[CaseStatus, dict[CaseStatus, frozenset[ClosureReason]]] = {
     S.deceased_identified: {S.closed: frozenset({R.identified})},
     S.closed: {},
 }
+
 
 class IllegalTransition(Conflict):
     code = "illegal_transition"

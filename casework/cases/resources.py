@@ -11,13 +11,10 @@ from casework.categories import Category
 CASE = Resource(
     kind="case",
     model=Case,
+    # Photos join when the case holds them; a category the record has no field of is not
+    # claimed as shown.
     categories=frozenset(
-        {
-            Category.identity,
-            Category.circumstances,
-            Category.physical_description,
-            Category.photos,
-        }
+        {Category.identity, Category.circumstances, Category.physical_description}
     ),
     owner=lambda: Case.organisation_id,
     case_id=lambda: Case.id,

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from marshmallow import ValidationError
 
+from casework.access import Access
 from casework.auth.context import acting
 from casework.auth.policy import can, require
 from casework.cases import forms, operations, queries
@@ -24,6 +25,7 @@ from casework.cases.policy import (
     allowed_targets,
     closure_reasons_for,
 )
+from casework.cases.resources import CASE
 from casework.cases.schemas import (
     CaseCreateSchema,
     CaseQuerySchema,
@@ -33,6 +35,7 @@ from casework.cases.schemas import (
     filters_from,
 )
 from casework.cases.values import country_name
+from casework.categories import Category
 from casework.errors import CaseworkError, NotFound, VersionConflict
 from casework.web import db_session, discard_changes
 
@@ -101,14 +104,21 @@ def index() -> Any:
     except ValidationError as exc:
         forms.attach_errors(form, exc.messages_dict)
         return render_template("cases/list.html", form=form, found=None, page=1), 422
-    found = queries.search_cases(
-        db_session(), acting(), filters_from(args), args["page"], args["per_page"]
+    access = Access(db_session(), acting())
+    found = queries.search_cases(access, filters_from(args), args["page"], args["per_page"])
+    rows = access.read_page(
+        CASE,
+        found.items,
+        view="search" if args.get("q") else "list",
+        only=(Category.identity, Category.circumstances),
+        page=args["page"],
     )
     pages = max(1, -(-found.total // PER_PAGE))
     return render_template(
         "cases/list.html",
         form=form,
         found=found,
+        rows=rows,
         page=args["page"],
         pages=pages,
         may_register=can(acting(), WRITE_CASES),
@@ -153,7 +163,7 @@ def edit(reference: str) -> Any:
         case = _case_or_404(reference)
         form = forms.CaseForm(data=forms.form_data(case))
         form.add_blank_rows()
-        operations.record_read(session, actor, case, view="edit")
+        Access(session, actor).read(CASE, case, view="edit")
         return render_template("cases/edit.html", form=form, case=case)
 
     form = forms.CaseForm()
@@ -193,7 +203,7 @@ def _conflict(reference: str, payload: dict[str, Any]) -> Any:
     form.add_blank_rows()
     yours = forms.payload_as_form_data(payload, current.version)
     differing = [name for name in payload if _shown(yours.get(name)) != _shown(theirs.get(name))]
-    operations.record_read(db_session(), acting(), current, view="conflict")
+    Access(db_session(), acting()).read(CASE, current, view="conflict")
     # The page shows the stored record, so its read is audited although the answer is a 409.
     g.commit_on_error = True
     return render_template(
@@ -223,13 +233,23 @@ def _shown(value: Any) -> str:
 @login_required
 @require(READ_CASES)
 def detail(reference: str) -> Any:
+    """The case page: the caller's organisation's case, or a case granted to it (then only the
+    granted categories, and nothing to change). One audit event for everything shown."""
     session = db_session()
     actor = acting()
-    case = _case_or_404(reference)
-    operations.record_read(session, actor, case)
+    access = Access(session, actor)
+    case = queries.visible_case(access, reference)
+    if case is None:
+        raise NotFound(_("No such case."))
+    owned = access.shown(CASE, case).is_owned
+    writable = owned and not case.is_shredded
+    duplicates = []
+    if writable and can(actor, LINK_DUPLICATES) and case.duplicate_of_id is None:
+        duplicates = queries.possible_duplicates(session, case)
+    shown = access.read(CASE, case, view="case", related=[d.reference for d in duplicates])
     events, total_events = queries.timeline(session, case, 1, TIMELINE_LIMIT)
     status_form = link_form = None
-    if can(actor, CHANGE_CASE_STATUS) and allowed_targets(case.status) and not case.is_shredded:
+    if writable and can(actor, CHANGE_CASE_STATUS) and allowed_targets(case.status):
         status_form = forms.StatusForm(version=str(case.version))
         status_form.status.choices = forms.choices_of(
             [(s.value, forms.STATUS_LABELS[s]) for s in allowed_targets(case.status)]
@@ -238,21 +258,21 @@ def detail(reference: str) -> Any:
             [("", "—")]
             + [(r.value, forms.CLOSURE_LABELS[r]) for r in closure_reasons_for(case.status)]
         )
-    duplicates = []
-    if can(actor, LINK_DUPLICATES) and case.duplicate_of_id is None and not case.is_shredded:
+    if writable and can(actor, LINK_DUPLICATES) and case.duplicate_of_id is None:
         link_form = forms.LinkDuplicateForm(version=str(case.version))
-        duplicates = queries.possible_duplicates(session, case)
     org_ids = [f["value"] for f in case.protection_targets if f["kind"] == "organisation"]
     return render_template(
         "cases/detail.html",
-        case=case,
+        case=shown,
+        shows=shown.shows,
+        is_owned=owned,
         events=events,
         more_events=total_events > len(events),
         status_form=status_form,
         link_form=link_form,
         duplicates=duplicates,
         organisation_names=queries.organisation_names(session, org_ids),
-        may_edit=can(actor, WRITE_CASES) and not case.is_shredded,
+        may_edit=writable and can(actor, WRITE_CASES),
     )
 
 
