@@ -10,7 +10,7 @@ DOMAIN = Domain(
     models=("casework.cases.models",),
     pages=("casework.cases.views:bp",),
     api=("casework.cases.api:blp",),
-    cli=(Command("casework.cases.cli:shred", group="keys"),),
+    cli=(Command("casework.cases.cli:cases"), Command("casework.cases.cli:shred", group="keys")),
     demo="casework.cases.demo:load_demo_cases",
     nav=(Link("cases.index", _l("Cases"), "case.read"),),
     hooks=((registry.DENIAL_SUBJECT, "casework.cases.queries:denial_subject"),),

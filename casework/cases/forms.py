@@ -115,7 +115,8 @@ class IdentityDocumentForm(Form):
 
 class ProtectionFlagForm(Form):
     kind = SelectField(_l("Do not share with"), choices=_NONE + _choices(PROTECTION_LABELS))
-    value = StringField(_l("Country code (e.g. SV) or organisation id"))
+    # A country or an organisation, chosen by name (the value sent is its code or id).
+    value = SelectField(_l("Which country or organisation"), validate_choice=False)
     reason = TextAreaField(_l("Reason"))
 
 
@@ -148,8 +149,11 @@ class CaseForm(FlaskForm):
     version = HiddenField()
     submit = SubmitField(_l("Save"))
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, organisations: list[tuple[str, str]] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self._organisations = choices_of(organisations or [])
         countries = _NONE + choices_of(country_choices())
         self.nationality.choices = countries
         self.last_seen_country.choices = countries
@@ -179,6 +183,21 @@ class CaseForm(FlaskForm):
     def _choose_countries(self) -> None:
         for row in self.identity_documents:
             row.form.issuing_country.choices = self._countries
+        for row in self.protection_flags:
+            row.form.value.choices = self._targets(row.form.value.data)
+
+    def _targets(self, current: str | None) -> dict[str, list[Any]]:
+        """Countries and organisations, grouped; a value that is neither (an invalid one being
+        corrected) is kept as an option so the user sees what they sent."""
+        groups = {
+            "": list(_NONE),
+            str(_l("Countries")): self._countries[len(_NONE) :],
+            str(_l("Organisations")): list(self._organisations),
+        }
+        known = {c.value for options in groups.values() for c in options}
+        if current and current not in known:
+            groups[""].append(_Choice(current, current))
+        return groups
 
 
 def _is_filled(data: dict[str, Any]) -> bool:

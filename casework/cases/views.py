@@ -15,6 +15,7 @@ from marshmallow import ValidationError
 from casework.access import Access
 from casework.auth.context import acting
 from casework.auth.policy import can, require
+from casework.auth.queries import organisation_choices
 from casework.cases import forms, operations, queries
 from casework.cases.models import Case, CaseStatus, ClosureReason
 from casework.cases.policy import (
@@ -71,6 +72,11 @@ def _case_or_404(reference: str, *, for_update: bool = False) -> Case:
     if case is None:
         raise NotFound(_("No such case."))
     return case
+
+
+def _case_form(**kwargs: Any) -> forms.CaseForm:
+    """The case form, with the organisations a protection flag can name, chosen by name."""
+    return forms.CaseForm(organisations=organisation_choices(db_session()), **kwargs)
 
 
 def _back_to(case_reference: str, anchor: str = "") -> Any:
@@ -132,7 +138,7 @@ def index() -> Any:
 @login_required
 @require(WRITE_CASES)
 def new() -> Any:
-    form = forms.CaseForm()
+    form = _case_form()
     status = 200
     if request.method == "POST":
         form.compact_rows()
@@ -161,12 +167,12 @@ def edit(reference: str) -> Any:
     actor = acting()
     if request.method == "GET":
         case = _case_or_404(reference)
-        form = forms.CaseForm(data=forms.form_data(case))
+        form = _case_form(data=forms.form_data(case))
         form.add_blank_rows()
         Access(session, actor).read(CASE, case, view="edit")
         return render_template("cases/edit.html", form=form, case=case)
 
-    form = forms.CaseForm()
+    form = _case_form()
     form.compact_rows()
     case = _case_or_404(reference, for_update=True)
     payload = forms.case_payload(form)
@@ -199,7 +205,7 @@ def _conflict(reference: str, payload: dict[str, Any]) -> Any:
     theirs = forms.form_data(current)
     # formdata=None: the form shows the user's values with the *current* version, not the
     # stale version the request carried.
-    form = forms.CaseForm(formdata=None, data=forms.payload_as_form_data(payload, current.version))
+    form = _case_form(formdata=None, data=forms.payload_as_form_data(payload, current.version))
     form.add_blank_rows()
     yours = forms.payload_as_form_data(payload, current.version)
     differing = [name for name in payload if _shown(yours.get(name)) != _shown(theirs.get(name))]
