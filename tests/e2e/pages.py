@@ -148,7 +148,7 @@ class CaseFormPage(Site):
     def add_protection_flag(self, *, country: str, reason: str) -> CaseFormPage:
         group = self.page.get_by_role("group", name="Protection flags")
         group.get_by_label("Do not share with").last.select_option("country")
-        group.get_by_label("Country code (e.g. SV) or organisation id").last.fill(country)
+        group.get_by_label("Which country or organisation").last.select_option(country)
         group.get_by_label("Reason").last.fill(reason)
         return self
 
