@@ -35,9 +35,16 @@ def api_blueprint(name: str, import_name: str, path: str = "", **kwargs: Any) ->
     return blp
 
 
+#: Rows per page of every API list, unless the caller asks for another size up to the most.
+PAGE_SIZE = 25
+MAX_PAGE_SIZE = 100
+
+
 class PageArgs(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
-    per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
+    per_page = fields.Integer(
+        load_default=PAGE_SIZE, validate=validate.Range(min=1, max=MAX_PAGE_SIZE)
+    )
 
 
 class PageSchema(Schema):

@@ -34,8 +34,6 @@ class Settings:
     max_content_length: int = 4 * 1024 * 1024
     token_default_days: int = 90
     planned_rows: int = 1_000_000
-    page_size: int = 25
-    max_page_size: int = 100
     session_cookie_secure: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -80,8 +78,6 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
         "max_content_length": config.get("MAX_CONTENT_LENGTH", 4 * 1024 * 1024),
         "token_default_days": config.get("TOKEN_DEFAULT_DAYS", 90),
         "planned_rows": config.get("PLANNED_ROWS", 1_000_000),
-        "page_size": config.get("PAGE_SIZE", 25),
-        "max_page_size": config.get("MAX_PAGE_SIZE", 100),
         "session_cookie_secure": config.get("SESSION_COOKIE_SECURE", False),
     }
     for var, key in (

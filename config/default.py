@@ -20,9 +20,5 @@ TOKEN_DEFAULT_DAYS = 90
 # Planned number of rows per searchable field; sizes the blind indexes (docs/architecture.md).
 PLANNED_ROWS = 1_000_000
 
-# Pagination
-PAGE_SIZE = 25
-MAX_PAGE_SIZE = 100
-
 GENERATE_SECRETS = True
 SESSION_COOKIE_SECURE = False
