@@ -50,6 +50,18 @@ class Link:
 
 
 @dataclass(frozen=True)
+class Action:
+    """An action a page or endpoint performs, and the roles that may perform it."""
+
+    name: str
+    roles: tuple[str, ...]
+
+    def __init__(self, name: str, *roles: str) -> None:
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "roles", tuple(roles))
+
+
+@dataclass(frozen=True)
 class Command:
     """A click command or group ("module:attribute"), added to `group` (None: the top level)."""
 
@@ -60,6 +72,8 @@ class Command:
 @dataclass(frozen=True)
 class Domain:
     name: str
+    #: The actions the domain's pages and endpoints perform, with the roles allowed each.
+    actions: tuple[Action, ...] = ()
     #: Modules that define the domain's tables (imported for Alembic and the tests).
     models: tuple[str, ...] = ()
     #: Page and API blueprints, "module:attribute".
@@ -103,6 +117,23 @@ def domains() -> list[Domain]:
             found.append(declared)
         _DOMAINS = found
     return _DOMAINS
+
+
+_ACTIONS: dict[str, frozenset[str]] | None = None
+
+
+def actions() -> dict[str, frozenset[str]]:
+    """Every declared action → the role names allowed it (each action declared once)."""
+    global _ACTIONS
+    if _ACTIONS is None:
+        found: dict[str, frozenset[str]] = {}
+        for domain in domains():
+            for action in domain.actions:
+                if action.name in found:
+                    raise ValueError(f"action {action.name} declared twice")
+                found[action.name] = frozenset(action.roles)
+        _ACTIONS = found
+    return _ACTIONS
 
 
 def import_models() -> None:

@@ -2,10 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 
-from casework.registry import Command, Domain, Link
+from casework.registry import Action, Command, Domain, Link
 
 DOMAIN = Domain(
     name="audit",
+    actions=(Action("audit.read", "auditor"),),
     models=("casework.audit.models",),
     pages=("casework.audit.views:bp",),
     api=("casework.audit.api:blp",),

@@ -2,10 +2,18 @@
 
 from flask_babel import lazy_gettext as _l
 
-from casework.registry import Domain, Link
+from casework.registry import Action, Domain, Link
+
+EVERY_ROLE = ("admin", "focal_point", "family_liaison", "forensic", "partner", "auditor")
 
 DOMAIN = Domain(
     name="auth",
+    actions=(
+        Action("users.manage", "admin"),
+        Action("self.read", *EVERY_ROLE),
+        # Recipients and consent scopes are chosen by name: every role may list them.
+        Action("organisations.read", *EVERY_ROLE),
+    ),
     models=("casework.auth.models",),
     pages=("casework.auth.views:bp",),
     api=("casework.auth.api:blp",),

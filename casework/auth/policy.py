@@ -1,6 +1,6 @@
 """The one authorisation layer: role → allowed actions, and the one decorator, `require`.
 
-Domains declare their actions here through `permission()` in their own policy module; views
+Domains declare their actions and the roles allowed each once, in their `domain.py`; views
 only say which action they perform (`require`, the one decorator); which records they then see is
 decided by the access gateway (casework.access), so a record out of reach is simply not found
 (404), never "forbidden".
@@ -14,34 +14,32 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, TypeVar
 
+from casework import registry
 from casework.auth.models import Role, User
 from casework.errors import Forbidden, Unauthorized
 
-_PERMISSIONS: dict[str, frozenset[Role]] = {}
-
-
-def permission(action: str, *roles: Role) -> str:
-    """Declare which roles may perform `action`; returns the action name for use in views."""
-    existing = _PERMISSIONS.get(action)
-    if existing is not None and existing != frozenset(roles):
-        raise ValueError(f"action {action} declared twice with different roles")
-    _PERMISSIONS[action] = frozenset(roles)
-    return action
-
 
 def roles_for(action: str) -> frozenset[Role]:
-    return _PERMISSIONS.get(action, frozenset())
+    """The roles allowed `action`, as its domain declared them (`domain.py`, `actions`)."""
+    return frozenset(Role(r) for r in registry.actions().get(action, ()))
 
 
 def declared_actions() -> dict[str, frozenset[Role]]:
-    return dict(_PERMISSIONS)
+    return {name: frozenset(Role(r) for r in roles) for name, roles in registry.actions().items()}
 
 
-# Platform actions.
-MANAGE_USERS = permission("users.manage", Role.admin)
-READ_AUDIT = permission("audit.read", Role.auditor)
-READ_SELF = permission("self.read", *Role)
-READ_ORGANISATIONS = permission("organisations.read", *Role)
+def permission(action: str, *roles: Role) -> str:
+    """TRANSITIONAL: checks that `action` is declared with exactly these roles."""
+    if roles_for(action) != frozenset(roles):
+        raise ValueError(f"action {action} is declared with other roles")
+    return action
+
+
+# Platform actions (declared with their roles in auth/domain.py and audit/domain.py).
+MANAGE_USERS = "users.manage"
+READ_AUDIT = "audit.read"
+READ_SELF = "self.read"
+READ_ORGANISATIONS = "organisations.read"
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,16 @@
 from flask_babel import lazy_gettext as _l
 
 from casework import registry
-from casework.registry import Command, Domain, Link
+from casework.registry import Action, Command, Domain, Link
 
 DOMAIN = Domain(
     name="cases",
+    actions=(
+        Action("case.read", "focal_point", "family_liaison", "forensic"),
+        Action("case.write", "focal_point"),
+        Action("case.status", "focal_point"),
+        Action("case.link_duplicate", "focal_point"),
+    ),
     models=("casework.cases.models",),
     pages=("casework.cases.views:bp",),
     api=("casework.cases.api:blp",),

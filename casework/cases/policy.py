@@ -11,15 +11,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from casework import registry
-from casework.auth.models import Role
-from casework.auth.policy import permission
 from casework.cases.models import Case, CaseStatus, ClosureReason
 from casework.errors import Conflict, InvalidInput
 
-READ_CASES = permission("case.read", Role.focal_point, Role.family_liaison, Role.forensic)
-WRITE_CASES = permission("case.write", Role.focal_point)
-CHANGE_CASE_STATUS = permission("case.status", Role.focal_point)
-LINK_DUPLICATES = permission("case.link_duplicate", Role.focal_point)
+# The actions of the case registry (their roles are declared in cases/domain.py).
+READ_CASES = "case.read"
+WRITE_CASES = "case.write"
+CHANGE_CASE_STATUS = "case.status"
+LINK_DUPLICATES = "case.link_duplicate"
 
 S, R = CaseStatus, ClosureReason
 

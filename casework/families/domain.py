@@ -3,10 +3,29 @@
 from flask_babel import lazy_gettext as _l
 
 from casework import registry
-from casework.registry import Command, Domain, Link
+from casework.registry import Action, Command, Domain, Link
+
+LIAISON, FOCAL = "family_liaison", "focal_point"
 
 DOMAIN = Domain(
     name="families",
+    actions=(
+        # Reading contacts: the liaison officers who keep them and the focal points who
+        # register the reporting person; forensic staff, administrators, auditors and
+        # partners: none.
+        Action("relatives.read", LIAISON, FOCAL),
+        Action("relatives.create", LIAISON, FOCAL),
+        Action("relatives.update", LIAISON),
+        # The hotline look-up (a relative calls; the number alone finds their case).
+        Action("relatives.lookup", LIAISON, FOCAL),
+        Action("relatives.erase", LIAISON, FOCAL),
+        Action("consents.give", LIAISON, FOCAL),
+        # Whoever hears a withdrawal must be able to record it at once.
+        Action("consents.withdraw", LIAISON, FOCAL),
+        Action("notifications.read", LIAISON, FOCAL),
+        Action("notifications.manage", LIAISON),
+        Action("notifications.worklist", LIAISON),
+    ),
     models=("casework.families.models",),
     pages=("casework.families.views:bp",),
     api=("casework.families.api:blp",),
