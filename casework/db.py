@@ -11,9 +11,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, select, update
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.types import TypeDecorator
+
+from casework.errors import InvalidInput, VersionConflict
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -142,3 +145,50 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+# --- optimistic locking: the one version rule of every versioned record ---------------------
+
+
+def check_version(record: Any, expected: int | None, *, required: bool = False) -> None:
+    """Refuse a change made against another version than the record's (409 with the current
+    one). With `required`, a change that names no version is refused too (422): an update
+    never overwrites blindly."""
+    if expected is None:
+        if required:
+            raise InvalidInput(
+                "An update must carry the record's version (field `version` or If-Match).",
+                {"version": ["Give the record's version (field or If-Match header)."]},
+            )
+        return
+    if expected != record.version:
+        raise VersionConflict(
+            "The record was changed by someone else since you loaded it; reload it and apply "
+            "your change again.",
+            {"version": [f"The current version is {record.version}."]},
+            extra={"current_version": record.version},
+        )
+
+
+def claim_version(session: Session, record: Any) -> None:
+    """UPDATE … SET version = v + 1 WHERE version = v: of two writers holding the same
+    version, exactly one wins and the other gets a 409 naming the current version."""
+    model = type(record)
+    now = utcnow()
+    with session.no_autoflush:
+        result = session.execute(
+            update(model)
+            .where(model.id == record.id, model.version == record.version)
+            .values(version=record.version + 1, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            current = session.scalar(select(model.version).where(model.id == record.id))
+            raise VersionConflict(
+                "The record was changed by someone else meanwhile; reload it and apply your "
+                "change again.",
+                {"version": [f"The current version is {current}."]},
+                extra={"current_version": current},
+            )
+    set_committed_value(record, "version", record.version + 1)
+    set_committed_value(record, "updated_at", now)

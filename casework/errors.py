@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import traceback
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, Request, Response, jsonify, render_template, request
 from flask_babel import gettext as _
@@ -43,6 +43,16 @@ class NotFound(CaseworkError):
 
     def __init__(self, message: str = "Not found", **kw: Any):
         super().__init__(message, **kw)
+
+
+R = TypeVar("R")
+
+
+def or_404(record: R | None, message: str = "Not found", **kw: Any) -> R:
+    """The record, or a 404: the one look-up-or-404 (a record out of reach is not found)."""
+    if record is None:
+        raise NotFound(message, **kw)
+    return record
 
 
 class Forbidden(CaseworkError):

@@ -10,10 +10,8 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from casework.audit import append
 from casework.auth.models import Organisation
@@ -37,8 +35,8 @@ from casework.cases.policy import (
     check_transition,
 )
 from casework.categories import ordered
-from casework.db import new_time_uuid, utcnow
-from casework.errors import Conflict, InvalidInput, VersionConflict
+from casework.db import check_version, claim_version, new_time_uuid, utcnow
+from casework.errors import Conflict, InvalidInput
 from casework.keys import create_data_key, indexer, set_index
 
 NAME_FIELDS = ("given_names", "family_names", "aliases")
@@ -193,36 +191,6 @@ def _ensure_writable(case: Case) -> None:
         raise CaseShredded("This case's personal data was destroyed; it can no longer change.")
 
 
-def _check_expected(case: Case, expected: int | None) -> None:
-    if expected is not None and expected != case.version:
-        raise VersionConflict(
-            "The case was changed by someone else since you loaded it.",
-            {"version": [f"The current version is {case.version}."]},
-            extra={"current_version": case.version},
-        )
-
-
-def _claim_version(session: Session, case: Case) -> None:
-    """UPDATE … SET version = v + 1 WHERE version = v: nothing is overwritten silently."""
-    now = utcnow()
-    with session.no_autoflush:
-        result = session.execute(
-            update(Case)
-            .where(Case.id == case.id, Case.version == case.version)
-            .values(version=case.version + 1, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:
-            current = queries.current_version(session, case.id)
-            raise VersionConflict(
-                "The case was changed by someone else meanwhile.",
-                {"version": [f"The current version is {current}."]},
-                extra={"current_version": current},
-            )
-    set_committed_value(case, "version", case.version + 1)
-    set_committed_value(case, "updated_at", now)
-
-
 def _event(
     session: Session,
     actor: Actor,
@@ -327,12 +295,12 @@ def update_case(
 ) -> list[str]:
     """Change the given fields if `expected_version` is current; returns the changed names."""
     _ensure_writable(case)
-    _check_expected(case, expected_version)
+    check_version(case, expected_version)
     changed = _apply(session, case, data)
     _check_record(case, changed, "age_band" in data)
     if not changed:
         return []
-    _claim_version(session, case)
+    claim_version(session, case)
     if any(name in changed for name in NAME_FIELDS):
         _index_names(session, case)
     _event(session, actor, case, TimelineKind.updated, fields=changed)
@@ -359,7 +327,7 @@ def change_status(
 ) -> Case:
     """Move the case along the transition table (policy.TRANSITIONS), with a required note."""
     _ensure_writable(case)
-    _check_expected(case, expected_version)
+    check_version(case, expected_version)
     check_transition(session, case, status, closure_reason)
     return _set_status(session, actor, case, status, note, closure_reason, checked=True)
 
@@ -394,7 +362,7 @@ def _set_status(
     if not (note or "").strip():
         raise InvalidInput("A note is required.", {"note": ["A note is required."]})
     previous = case.status
-    _claim_version(session, case)
+    claim_version(session, case)
     case.status = status
     case.closure_reason = closure_reason if status is CaseStatus.closed else None
     kind = TimelineKind.linked_as_duplicate if related else TimelineKind.status_changed
@@ -451,10 +419,10 @@ def link_duplicate(
         )
     _ensure_writable(survivor)
     _ensure_writable(duplicate)
-    _check_expected(survivor, expected_version)
+    check_version(survivor, expected_version)
     check_closable_as_duplicate(duplicate)
     check_transition(session, duplicate, CaseStatus.closed, ClosureReason.duplicate)
-    _claim_version(session, survivor)
+    claim_version(session, survivor)
     duplicate.duplicate_of = survivor
     _set_status(
         session,

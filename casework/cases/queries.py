@@ -155,10 +155,6 @@ def cases_for_update(session: Session, actor: Actor, references: Sequence[str]) 
     return {c.reference: c for c in session.scalars(stmt)}
 
 
-def current_version(session: Session, case_id: uuid.UUID) -> int | None:
-    return session.scalar(select(Case.version).where(Case.id == case_id))
-
-
 def organisation_ids(session: Session, ids: Sequence[str]) -> set[str]:
     """Which of these organisation ids exist."""
     wanted = []

@@ -37,7 +37,7 @@ from casework.cases.schemas import (
 )
 from casework.cases.values import country_name
 from casework.categories import Category
-from casework.errors import CaseworkError, NotFound, VersionConflict
+from casework.errors import CaseworkError, NotFound, VersionConflict, or_404
 from casework.web import db_session, discard_changes
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -68,10 +68,8 @@ def _labels() -> dict[str, Any]:
 
 
 def _case_or_404(reference: str, *, for_update: bool = False) -> Case:
-    case = queries.case_by_reference(db_session(), acting(), reference, for_update=for_update)
-    if case is None:
-        raise NotFound(_("No such case."))
-    return case
+    found = queries.case_by_reference(db_session(), acting(), reference, for_update=for_update)
+    return or_404(found, _("No such case."))
 
 
 def _case_form(**kwargs: Any) -> forms.CaseForm:
@@ -244,9 +242,7 @@ def detail(reference: str) -> Any:
     session = db_session()
     actor = acting()
     access = Access(session, actor)
-    case = queries.visible_case(access, reference)
-    if case is None:
-        raise NotFound(_("No such case."))
+    case = or_404(queries.visible_case(access, reference), _("No such case."))
     owned = access.shown(CASE, case).is_owned
     writable = owned and not case.is_shredded
     duplicates = []
