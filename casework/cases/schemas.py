@@ -21,6 +21,7 @@ from casework.cases.models import (
     Vulnerability,
 )
 from casework.cases.queries import CaseFilters
+from casework.schemas import Country, Language, enum_value, one_of, text, unique_list
 
 NAME_MAX = 200
 PLACE_MAX = 500
@@ -29,76 +30,29 @@ REASON_MAX = 2_000
 LIST_MAX = 20
 
 
-def _choices(enum_cls: Any) -> validate.OneOf:
-    return validate.OneOf([m.value for m in enum_cls])
-
-
-class Text(fields.String):
-    """A string stripped of surrounding space (so blank means empty); NUL is refused."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        text = super()._deserialize(value, attr, data, **kwargs)
-        if "\x00" in text:
-            raise ValidationError("Text may not contain NUL characters.")
-        return text.strip()
-
-
-class Country(fields.String):
-    """An ISO 3166-1 alpha-2 code (any case in, upper case out)."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        text = super()._deserialize(value, attr, data, **kwargs)
-        if not text.strip():
-            return None
-        try:
-            return values.country_code(text)
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from None
-
-
-class Language(fields.String):
-    """A BCP 47 language tag in canonical case."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        text = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            return values.language_tag(text)
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from None
-
-
 class ApproximateDate(fields.String):
     """YYYY, YYYY-MM or YYYY-MM-DD; impossible and future dates are refused."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        text = super()._deserialize(value, attr, data, **kwargs)
-        if not text.strip():
+        raw = super()._deserialize(value, attr, data, **kwargs)
+        if not raw.strip():
             return None
         try:
-            return str(values.parse_approx_date(text))
+            return str(values.parse_approx_date(raw))
         except ValueError as exc:
             raise ValidationError(str(exc)) from None
 
 
-def _text(max_len: int, min_len: int | None = None, **kw: Any) -> Text:
-    return Text(validate=validate.Length(min=min_len, max=max_len), **kw)
-
-
-def _unique_list(items: list[Any]) -> None:
-    if len(set(items)) != len(items):
-        raise ValidationError("Values may not repeat.")
-
-
 class IdentityDocumentSchema(Schema):
-    kind = fields.String(required=True, validate=_choices(DocumentKind))
-    number = _text(100, min_len=1, required=True)
+    kind = fields.String(required=True, validate=one_of(DocumentKind))
+    number = text(100, min_len=1, required=True)
     issuing_country = Country(allow_none=True, load_default=None)
 
 
 class ProtectionFlagSchema(Schema):
-    kind = fields.String(required=True, validate=_choices(ProtectionKind))
+    kind = fields.String(required=True, validate=one_of(ProtectionKind))
     value = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    reason = _text(REASON_MAX, required=True)
+    reason = text(REASON_MAX, required=True)
 
     @validates_schema
     def _target(self, data: dict[str, Any], **_: Any) -> None:
@@ -119,19 +73,19 @@ class ProtectionFlagSchema(Schema):
 class CaseFieldsSchema(Schema):
     """Every field a client may write; each has a type, a length limit and a vocabulary."""
 
-    given_names = _text(NAME_MAX, allow_none=True)
-    family_names = _text(NAME_MAX, allow_none=True)
+    given_names = text(NAME_MAX, allow_none=True)
+    family_names = text(NAME_MAX, allow_none=True)
     aliases = fields.List(
-        _text(NAME_MAX, min_len=1), validate=validate.Length(max=LIST_MAX), allow_none=True
+        text(NAME_MAX, min_len=1), validate=validate.Length(max=LIST_MAX), allow_none=True
     )
-    sex = fields.String(validate=_choices(Sex))
+    sex = fields.String(validate=one_of(Sex))
     date_of_birth = ApproximateDate(allow_none=True)
-    age_band = fields.String(validate=_choices(AgeBand), allow_none=True)
+    age_band = fields.String(validate=one_of(AgeBand), allow_none=True)
     nationality = Country(allow_none=True)
     languages = fields.List(
-        Language(), validate=[validate.Length(max=LIST_MAX), _unique_list], allow_none=True
+        Language(), validate=[validate.Length(max=LIST_MAX), unique_list], allow_none=True
     )
-    place_of_origin = _text(PLACE_MAX, allow_none=True)
+    place_of_origin = text(PLACE_MAX, allow_none=True)
     identity_documents = fields.List(
         fields.Nested(IdentityDocumentSchema),
         validate=validate.Length(max=LIST_MAX),
@@ -139,17 +93,17 @@ class CaseFieldsSchema(Schema):
     )
     last_seen_date = ApproximateDate(allow_none=True)
     last_seen_country = Country(allow_none=True)
-    last_seen_place = _text(PLACE_MAX, allow_none=True)
+    last_seen_place = text(PLACE_MAX, allow_none=True)
     route_countries = fields.List(
         Country(), validate=validate.Length(max=LIST_MAX), allow_none=True
     )
-    event_type = fields.String(validate=_choices(EventType), allow_none=True)
-    circumstances = _text(TEXT_MAX, allow_none=True)
-    distinguishing_marks = _text(TEXT_MAX, allow_none=True)
-    clothing_and_belongings = _text(TEXT_MAX, allow_none=True)
+    event_type = fields.String(validate=one_of(EventType), allow_none=True)
+    circumstances = text(TEXT_MAX, allow_none=True)
+    distinguishing_marks = text(TEXT_MAX, allow_none=True)
+    clothing_and_belongings = text(TEXT_MAX, allow_none=True)
     vulnerabilities = fields.List(
-        fields.String(validate=_choices(Vulnerability)),
-        validate=_unique_list,
+        fields.String(validate=one_of(Vulnerability)),
+        validate=unique_list,
         allow_none=True,
     )
     protection_flags = fields.List(
@@ -176,10 +130,10 @@ class CaseUpdateSchema(CaseFieldsSchema):
 
 
 class StatusChangeSchema(Schema):
-    status = fields.String(required=True, validate=_choices(CaseStatus))
-    note = _text(TEXT_MAX, required=True)
+    status = fields.String(required=True, validate=one_of(CaseStatus))
+    note = text(TEXT_MAX, required=True)
     closure_reason = fields.String(
-        validate=_choices(ClosureReason), allow_none=True, load_default=None
+        validate=one_of(ClosureReason), allow_none=True, load_default=None
     )
     version = fields.Integer(strict=True, validate=validate.Range(min=1))
 
@@ -191,7 +145,7 @@ class StatusChangeSchema(Schema):
 
 class LinkDuplicateSchema(Schema):
     duplicate_reference = fields.String(required=True, validate=validate.Length(min=1, max=20))
-    note = _text(TEXT_MAX, required=True)
+    note = text(TEXT_MAX, required=True)
     version = fields.Integer(strict=True, validate=validate.Range(min=1))
 
     @validates_schema
@@ -211,12 +165,12 @@ class CaseQuerySchema(PageArgs):
         validate=validate.Length(max=NAME_MAX),
         metadata={"deprecated": True, "description": _DEPRECATED_Q},
     )
-    status = fields.String(validate=_choices(CaseStatus))
+    status = fields.String(validate=one_of(CaseStatus))
     nationality = Country()
     last_seen_country = Country()
     last_seen_from = ApproximateDate()
     last_seen_to = ApproximateDate()
-    vulnerability = fields.String(validate=_choices(Vulnerability))
+    vulnerability = fields.String(validate=one_of(Vulnerability))
 
     @validates_schema
     def _range(self, data: dict[str, Any], **_: Any) -> None:
@@ -251,10 +205,6 @@ def filters_from(args: dict[str, Any]) -> CaseFilters:
 # --- responses ----------------------------------------------------------------------------
 
 
-def _enum_value(attr: str) -> fields.Function:
-    return fields.Function(lambda obj: getattr(getattr(obj, attr), "value", getattr(obj, attr)))
-
-
 class ProtectionFlagOutSchema(Schema):
     kind = fields.String()
     value = fields.String()
@@ -272,12 +222,12 @@ class CaseSummarySchema(Schema):
 
     reference = fields.String()
     version = fields.Integer()
-    status = _enum_value("status")
-    closure_reason = _enum_value("closure_reason")
+    status = enum_value("status")
+    closure_reason = enum_value("closure_reason")
     given_names = fields.String(allow_none=True)
     family_names = fields.String(allow_none=True)
-    sex = _enum_value("sex")
-    age_band = _enum_value("age_band")
+    sex = enum_value("sex")
+    age_band = enum_value("age_band")
     nationality = fields.String(allow_none=True)
     last_seen_date = fields.String(allow_none=True)
     last_seen_country = fields.String(allow_none=True)
@@ -297,7 +247,7 @@ class CaseSchema(CaseSummarySchema):
     identity_documents = fields.List(fields.Nested(IdentityDocumentOutSchema), allow_none=True)
     last_seen_place = fields.String(allow_none=True)
     route_countries = fields.List(fields.String())
-    event_type = _enum_value("event_type")
+    event_type = enum_value("event_type")
     circumstances = fields.String(allow_none=True)
     distinguishing_marks = fields.String(allow_none=True)
     clothing_and_belongings = fields.String(allow_none=True)
@@ -331,10 +281,10 @@ class CaseListSchema(PageSchema):
 class TimelineEventSchema(Schema):
     id = fields.UUID()
     case_reference = fields.String()
-    kind = fields.String(validate=_choices(TimelineKind))
-    from_status = _enum_value("from_status")
-    to_status = _enum_value("to_status")
-    closure_reason = _enum_value("closure_reason")
+    kind = fields.String(validate=one_of(TimelineKind))
+    from_status = enum_value("from_status")
+    to_status = enum_value("to_status")
+    closure_reason = enum_value("closure_reason")
     related_case_reference = fields.String(allow_none=True)
     fields_changed = fields.List(fields.String(), attribute="fields")
     note = fields.String(allow_none=True)

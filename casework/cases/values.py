@@ -1,4 +1,5 @@
-"""Pure value rules of a case: approximate dates, ISO country codes, BCP 47 tags, age bands.
+"""Pure value rules of a case: approximate dates and age bands (countries and languages come
+from casework.vocabulary).
 
 No database and no Flask: schemas, services and pages all validate through these functions.
 Error messages never quote the offending value (it may be personal data).
@@ -10,17 +11,18 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-import pycountry
-
 from casework.cases.models import AgeBand, DatePrecision
 
-_APPROX_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-_BCP47 = re.compile(
-    r"^(?P<lang>[a-zA-Z]{2,3})"
-    r"(?:-(?P<script>[a-zA-Z]{4}))?"
-    r"(?:-(?P<region>[a-zA-Z]{2}|\d{3}))?"
-    r"(?P<variants>(?:-(?:[a-zA-Z0-9]{5,8}|\d[a-zA-Z0-9]{3}))*)$"
+# Countries and languages are the platform's vocabulary; re-exported for the case rules.
+from casework.vocabulary import (  # noqa: F401
+    country_alpha3,
+    country_choices,
+    country_code,
+    country_name,
+    language_tag,
 )
+
+_APPROX_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 EARLIEST_YEAR = 1900
 
 
@@ -112,60 +114,6 @@ def approx_date_or_none(text: str | None) -> ApproxDate | None:
         int(match.group(2)) if match.group(2) else None,
         int(match.group(3)) if match.group(3) else None,
     )
-
-
-def country_code(text: str) -> str:
-    """An ISO 3166-1 alpha-2 code, upper-cased; ValueError if pycountry does not know it."""
-    code = text.strip().upper() if isinstance(text, str) else ""
-    if len(code) != 2 or not code.isalpha() or pycountry.countries.get(alpha_2=code) is None:
-        raise ValueError("Not an ISO 3166-1 alpha-2 country code.")
-    return code
-
-
-def country_alpha3(alpha2: str) -> str:
-    country = pycountry.countries.get(alpha_2=alpha2.upper())
-    if country is None:
-        raise ValueError("Not an ISO 3166-1 alpha-2 country code.")
-    return country.alpha_3
-
-
-def country_name(alpha2: str | None) -> str:
-    country = pycountry.countries.get(alpha_2=alpha2) if alpha2 else None
-    return country.name if country else (alpha2 or "")
-
-
-def country_choices() -> list[tuple[str, str]]:
-    return sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])
-
-
-def language_tag(text: str) -> str:
-    """A BCP 47 tag in canonical case (es, es-SV, sr-Latn-RS); the language must exist."""
-    match = _BCP47.match(text.strip()) if isinstance(text, str) else None
-    if match is None:
-        raise ValueError("Not a BCP 47 language tag.")
-    lang = match.group("lang").lower()
-    found = (
-        pycountry.languages.get(alpha_2=lang)
-        if len(lang) == 2
-        else pycountry.languages.get(alpha_3=lang)
-    )
-    if found is None:
-        raise ValueError("Unknown language.")
-    parts = [lang]
-    if match.group("script"):
-        script = match.group("script").title()
-        if pycountry.scripts.get(alpha_4=script) is None:
-            raise ValueError("Unknown script.")
-        parts.append(script)
-    region = match.group("region")
-    if region:
-        region = region.upper()
-        if region.isalpha() and pycountry.countries.get(alpha_2=region) is None:
-            raise ValueError("Unknown region.")
-        parts.append(region)
-    if match.group("variants"):
-        parts.extend(v.lower() for v in match.group("variants").strip("-").split("-"))
-    return "-".join(parts)
 
 
 _BANDS: tuple[tuple[int, AgeBand], ...] = (

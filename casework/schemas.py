@@ -1,0 +1,90 @@
+"""Schema fields every domain's API shares, written once: bounded text, countries, languages,
+enumerations and their values in answers. Error messages never quote the value."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from marshmallow import ValidationError, fields, validate
+
+from casework import vocabulary
+
+#: Longest BCP 47 tag accepted (the registry's longest real tags are far shorter).
+LANGUAGE_TAG_MAX = 35
+
+
+class Text(fields.String):
+    """A string stripped of surrounding space (so blank means empty); NUL is refused."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in text:
+            raise ValidationError("Text may not contain NUL characters.")
+        return text.strip()
+
+
+def text(max_len: int, min_len: int | None = None, **kw: Any) -> Text:
+    """Bounded text: at most `max_len` characters (at least `min_len`) once stripped."""
+    return Text(validate=validate.Length(min=min_len, max=max_len), **kw)
+
+
+class Country(fields.String):
+    """An ISO 3166-1 alpha-2 code (any case in, upper case out); blank means none."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        code = super()._deserialize(value, attr, data, **kwargs)
+        if not code.strip():
+            return None
+        try:
+            return vocabulary.country_code(code)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+
+class Language(fields.String):
+    """A BCP 47 language tag (es, es-SV, mam, ar), returned in canonical case."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        tag = super()._deserialize(value, attr, data, **kwargs)
+        if len(tag) > LANGUAGE_TAG_MAX:
+            raise ValidationError("Not a BCP 47 language tag.")
+        try:
+            return vocabulary.language_tag(tag)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+
+def one_of(enum_cls: type[Enum]) -> validate.OneOf:
+    """Only the enumeration's values (the error lists them)."""
+    return validate.OneOf([m.value for m in enum_cls])
+
+
+def choice(enum_cls: type[Enum], **kw: Any) -> fields.String:
+    """A string field that takes one of the enumeration's values."""
+    return fields.String(validate=one_of(enum_cls), **kw)
+
+
+def enum_value(attr: str) -> fields.Function:
+    """In an answer: the plain value of the record's enumeration attribute (or null)."""
+
+    def get(obj: Any) -> Any:
+        value = getattr(obj, attr)
+        return getattr(value, "value", value)
+
+    return fields.Function(get, dump_only=True)
+
+
+def unique_list(items: list[Any]) -> None:
+    """A list validator: the same value twice is refused."""
+    if len(set(items)) != len(items):
+        raise ValidationError("Values may not repeat.")
+
+
+class StrictBoolean(fields.Boolean):
+    """Only JSON true/false: "yes", 1 or "maybe" are refused (wrong type, 422)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
