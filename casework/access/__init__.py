@@ -1,5 +1,6 @@
 """The access gateway: every read of personal data goes through `Access` (see gateway.py)."""
 
+from casework.access.changes import record_change
 from casework.access.gateway import (
     GRANTEE_ROLES,
     OWN_CATEGORIES,
@@ -19,5 +20,6 @@ __all__ = [
     "Resource",
     "Shown",
     "dump",
+    "record_change",
     "records",
 ]

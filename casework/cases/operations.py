@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from casework.audit import append
+from casework.access import record_change
 from casework.auth.models import Organisation
 from casework.auth.policy import Actor
 from casework.cases import queries, values
@@ -34,7 +34,7 @@ from casework.cases.policy import (
     check_closable_as_duplicate,
     check_transition,
 )
-from casework.categories import ordered
+from casework.cases.resources import CASE
 from casework.db import check_version, claim_version, new_time_uuid, utcnow
 from casework.errors import Conflict, InvalidInput
 from casework.keys import create_data_key, indexer, set_index
@@ -78,7 +78,7 @@ def allocate_reference(session: Session, country: str, year: int) -> str:
 
 def _categories_of(field_names: list[str]) -> list[str]:
     """The categories of the fields written (for the audit event: names, never values)."""
-    return ordered(Case.__categories__[f] for f in field_names if f in Case.__categories__)
+    return [Case.__categories__[f] for f in field_names if f in Case.__categories__]
 
 
 # --- applying validated input -------------------------------------------------------------
@@ -224,26 +224,6 @@ def _event(
     return event
 
 
-def _audit(
-    session: Session,
-    actor: Actor,
-    action: str,
-    case: Case,
-    categories: list[str] | tuple[str, ...],
-    details: dict[str, Any],
-) -> None:
-    append(
-        session,
-        actor,
-        action,
-        object_type="case",
-        object_id=case.reference,
-        case_reference=case.reference,
-        categories=list(categories),
-        details=details,
-    )
-
-
 # --- services -----------------------------------------------------------------------------
 
 
@@ -274,13 +254,14 @@ def create_case(session: Session, actor: Actor, data: dict[str, Any]) -> Case:
     session.flush()
     _index_names(session, case)
     _event(session, actor, case, TimelineKind.created, fields=changed, to_status=case.status)
-    _audit(
+    record_change(
         session,
         actor,
         "case.create",
+        CASE,
         case,
-        _categories_of(changed),
-        {"fields": sorted(changed), "version": case.version, "status": case.status.value},
+        categories=_categories_of(changed),
+        details={"fields": sorted(changed), "version": case.version, "status": case.status.value},
     )
     session.flush()
     return case
@@ -304,13 +285,14 @@ def update_case(
     if any(name in changed for name in NAME_FIELDS):
         _index_names(session, case)
     _event(session, actor, case, TimelineKind.updated, fields=changed)
-    _audit(
+    record_change(
         session,
         actor,
         "case.update",
+        CASE,
         case,
-        _categories_of(changed),
-        {"fields": sorted(changed), "version": case.version},
+        categories=_categories_of(changed),
+        details={"fields": sorted(changed), "version": case.version},
     )
     session.flush()
     return changed
@@ -388,7 +370,7 @@ def _set_status(
     if related is not None:
         details["duplicate_of"] = related.reference
     action = "case.link_duplicate" if related else "case.status"
-    _audit(session, actor, action, case, [], details)
+    record_change(session, actor, action, CASE, case, details=details)
     session.flush()
     return case
 
@@ -435,13 +417,13 @@ def link_duplicate(
         related=survivor,
     )
     _event(session, actor, survivor, TimelineKind.duplicate_linked, note=note, related=duplicate)
-    _audit(
+    record_change(
         session,
         actor,
         "case.link_duplicate",
+        CASE,
         survivor,
-        [],
-        {"duplicate": duplicate.reference, "version": survivor.version},
+        details={"duplicate": duplicate.reference, "version": survivor.version},
     )
     session.flush()
     return survivor
