@@ -5,11 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from casework.access import Access
 from casework.audit.models import AuditEvent
+from casework.audit.resources import AUDIT_EVENT
+from casework.auth.policy import Actor
 
 
 @dataclass(frozen=True)
@@ -34,9 +38,9 @@ class EventFilters:
         return [name for name, value in names.items() if value is not None]
 
 
-def _filtered(organisation_id: uuid.UUID, filters: EventFilters) -> Select[AuditEvent]:
-    # Auditors read their own organisation's events only (the rule of auth.policy.scoped).
-    stmt = select(AuditEvent).where(AuditEvent.organisation_id == organisation_id)
+def _filtered(session: Session, actor: Actor, filters: EventFilters) -> Select[Any]:
+    # Auditors read their own organisation's events only: scoped by the access gateway.
+    stmt = Access(session, actor).owned_select(AUDIT_EVENT)
     if filters.actor_id is not None:
         stmt = stmt.where(AuditEvent.actor_id == filters.actor_id)
     if filters.case_reference is not None:
@@ -56,13 +60,13 @@ def _filtered(organisation_id: uuid.UUID, filters: EventFilters) -> Select[Audit
 
 def events_page(
     session: Session,
-    organisation_id: uuid.UUID,
+    actor: Actor,
     filters: EventFilters,
     page: int = 1,
     per_page: int = 25,
 ) -> tuple[list[AuditEvent], int]:
     """One page of the organisation's events matching `filters` (seq descending) and the total."""
-    stmt = _filtered(organisation_id, filters)
+    stmt = _filtered(session, actor, filters)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.scalars(
         stmt.order_by(AuditEvent.seq.desc()).limit(per_page).offset((page - 1) * per_page)
