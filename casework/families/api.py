@@ -1,5 +1,9 @@
 """JSON API of the families domain: relatives, the hotline look-up, consents, notifications, the
-liaison worklist and erasure (thin: parse, call a service, dump)."""
+liaison worklist and erasure (thin: parse, call a service, dump).
+
+Every read of personal data goes through the access gateway (`Access`): scoped to what the
+actor may see, shaped to the categories allowed, one audit event per record or per page.
+Writes and their look-ups see the actor's own organisation's records only."""
 
 from __future__ import annotations
 
@@ -8,29 +12,37 @@ from typing import Any
 
 from flask import url_for
 
-from casework.api import PageArgs, api_blueprint, expected_version, page_of
+from casework.access import Access, Shown
+from casework.api import (
+    PageArgs,
+    api_blueprint,
+    expected_version,
+    page_of,
+    shaped,
+    shaped_page,
+)
 from casework.auth.context import acting
 from casework.auth.policy import require
 from casework.cases import queries as case_queries
 from casework.cases.models import Case
+from casework.categories import Category
 from casework.db import utcnow
 from casework.errors import NotFound
 from casework.families import operations, queries
 from casework.families.models import Consent, Notification, Relative
 from casework.families.policy import (
-    CONSENT,
     CREATE_RELATIVE,
     ERASE_RELATIVE,
     GIVE_CONSENT,
     LOOKUP_RELATIVES,
     MANAGE_NOTIFICATIONS,
-    NOTIFICATIONS,
     READ_NOTIFICATIONS,
     READ_RELATIVES,
     READ_WORKLIST,
     UPDATE_RELATIVE,
     WITHDRAW_CONSENT,
 )
+from casework.families.resources import RELATIVE
 from casework.families.schemas import (
     ConsentCreateSchema,
     ConsentListSchema,
@@ -46,6 +58,7 @@ from casework.families.schemas import (
     RelativeCreateSchema,
     RelativeListSchema,
     RelativeSchema,
+    RelativeSearchSchema,
     RelativeUpdateSchema,
     UnreachableRecordSchema,
     WorklistArgs,
@@ -64,16 +77,38 @@ def _etag(record: Any) -> dict[str, str]:
     return {"ETag": f'"{record.version}"'}
 
 
+def _access() -> Access:
+    return Access(db_session(), acting())
+
+
 def _case(reference: str) -> Case:
+    """The actor's organisation's case, for a write (another's, or a granted one, is a 404)."""
     case = case_queries.case_by_reference(db_session(), acting(), reference)
     if case is None:
         raise NotFound("No such case.")
     return case
 
 
+def _visible_case(access: Access, reference: str) -> Case:
+    """A case the actor may read (own or granted), else 404."""
+    case = case_queries.visible_case(access, reference)
+    if case is None:
+        raise NotFound("No such case.")
+    return case
+
+
 def _relative(relative_id: uuid.UUID) -> Relative:
-    relative = queries.relative_for_actor(db_session(), relative_id, acting())
+    """The actor's organisation's relative, for a write (anything else is a 404)."""
+    relative = queries.owned_relative(db_session(), relative_id, acting())
     if relative is None:
+        raise NotFound("No such relative.")
+    return relative
+
+
+def _visible_relative(access: Access, relative_id: uuid.UUID, category: str) -> Relative:
+    """A relative the actor may read and of whom `category` may be shown, else 404."""
+    relative = queries.visible_relative(access, relative_id)
+    if relative is None or not access.shown(RELATIVE, relative).shows(category):
         raise NotFound("No such relative.")
     return relative
 
@@ -100,13 +135,15 @@ def _notification(notification_id: uuid.UUID) -> Notification:
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, RelativeListSchema)
 def list_relatives(args: dict[str, Any], reference: str) -> Any:
-    """The relatives of a case with their contacts (each read is audited)."""
-    session = db_session()
-    case = _case(reference)
+    """The relatives of a case with their contacts (one audited read per page)."""
+    access = _access()
+    case = _visible_case(access, reference)
     page, per_page = args["page"], args["per_page"]
-    items, total = queries.relatives_of_case(session, case.id, page, per_page)
-    operations.record_relative_reads(session, acting(), items, view="case_relatives")
-    return page_of(items, page, per_page, total)
+    items, total = queries.relatives_of_case(access, case.id, page, per_page)
+    shown = access.read_page(
+        RELATIVE, items, view="case_relatives", only=[Category.family_contacts], page=page
+    )
+    return shaped_page(RelativeSchema(), shown, page, per_page, total)
 
 
 @blp.route("/cases/<reference>/relatives", methods=["POST"])
@@ -122,6 +159,27 @@ def create_relative(data: dict[str, Any], reference: str) -> Any:
     return relative, headers
 
 
+def _lookup(args: dict[str, Any]) -> Any:
+    access = _access()
+    found = operations.lookup_relatives(
+        access.session,
+        access.actor,
+        phone=args.get("phone"),
+        email=args.get("email"),
+        region=args.get("region"),
+    )
+    page, per_page = args["page"], args["per_page"]
+    start = (page - 1) * per_page
+    shown = access.read_page(
+        RELATIVE,
+        found[start : start + per_page],
+        view="lookup",
+        only=[Category.family_contacts],
+        page=page,
+    )
+    return shaped_page(RelativeSchema(), shown, page, per_page, len(found))
+
+
 @blp.route("/relatives", methods=["GET"])
 @require(LOOKUP_RELATIVES)
 @blp.arguments(LookupArgs, location="query")
@@ -129,27 +187,32 @@ def create_relative(data: dict[str, Any], reference: str) -> Any:
 def lookup_relatives(args: dict[str, Any]) -> Any:
     """The hotline look-up: relatives of the organisation's cases with this `phone` (any
     writing; national numbers read for `region`, default the organisation's country) or
-    `email` (case-insensitive). Found through the blind index, then re-checked."""
-    found = operations.lookup_relatives(
-        db_session(),
-        acting(),
-        phone=args.get("phone"),
-        email=args.get("email"),
-        region=args.get("region"),
-    )
-    page, per_page = args["page"], args["per_page"]
-    start = (page - 1) * per_page
-    return page_of(found[start : start + per_page], page, per_page, len(found))
+    `email` (case-insensitive). Found through the blind index, then re-checked. `phone` and
+    `email` are deprecated here: a number in a URL ends up in logs; use POST /relatives/search.
+    """
+    return _lookup(args)
+
+
+@blp.route("/relatives/search", methods=["POST"])
+@require(LOOKUP_RELATIVES)
+@blp.arguments(RelativeSearchSchema)
+@blp.response(200, RelativeListSchema)
+def search_relatives(args: dict[str, Any]) -> Any:
+    """The hotline look-up with the `phone` (and `region`) or `email` in the body, never in the
+    URL: the same answer as GET /relatives?phone= or ?email= (one audited read per page)."""
+    return _lookup(args)
 
 
 @blp.route("/relatives/<uuid:relative_id>", methods=["GET"])
 @require(READ_RELATIVES)
 @blp.response(200, RelativeSchema)
 def get_relative(relative_id: uuid.UUID) -> Any:
-    """One relative with contacts and safety note (the read is audited)."""
-    relative = _relative(relative_id)
-    operations.record_relative_reads(db_session(), acting(), [relative], view="relative")
-    return relative, _etag(relative)
+    """One relative with contacts and safety note (the read is audited): the caller's
+    organisation's, or one granted to it with family contacts; anything else is a 404."""
+    access = _access()
+    relative = _visible_relative(access, relative_id, Category.family_contacts)
+    shown = access.read(RELATIVE, relative, view="relative", only=[Category.family_contacts])
+    return shaped(RelativeSchema(), shown, headers=_etag(relative))
 
 
 @blp.route("/relatives/<uuid:relative_id>", methods=["PATCH"])
@@ -186,13 +249,11 @@ def erase_relative(data: dict[str, Any], relative_id: uuid.UUID) -> Any:
 @blp.response(200, ConsentListSchema)
 def list_consents(args: dict[str, Any], relative_id: uuid.UUID) -> Any:
     """The relative's consent records, withdrawn ones included (the read is audited)."""
-    session = db_session()
-    relative = _relative(relative_id)
+    access = _access()
+    relative = _visible_relative(access, relative_id, Category.consent)
     page, per_page = args["page"], args["per_page"]
-    items, total = queries.consents_of_relative(session, relative.id, page, per_page)
-    operations.record_relative_reads(
-        session, acting(), [relative], view="consents", categories=[CONSENT]
-    )
+    items, total = queries.consents_of_relative(access.session, relative.id, page, per_page)
+    access.read(RELATIVE, relative, view="consents", only=[Category.consent])
     return page_of(items, page, per_page, total)
 
 
@@ -223,16 +284,21 @@ def withdraw_consent(data: dict[str, Any], consent_id: uuid.UUID) -> Any:
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, NotificationListSchema)
 def list_notifications(args: dict[str, Any], reference: str) -> Any:
-    """The notifications to the case's relatives, by planned date (reading notes is audited)."""
-    session = db_session()
-    case = _case(reference)
+    """The notifications to the case's relatives, by planned date (one audited read per page,
+    naming the relatives whose notifications are shown; notes only where they may be seen)."""
+    access = _access()
+    case = _visible_case(access, reference)
     page, per_page = args["page"], args["per_page"]
-    items, total = queries.notifications_of_case(session, case.id, page, per_page)
-    relatives = {n.relative_id: n.relative for n in items if n.notes_enc is not None}
-    operations.record_relative_reads(
-        session, acting(), relatives.values(), view="notifications", categories=[NOTIFICATIONS]
+    items, total = queries.notifications_of_case(access.session, case.id, page, per_page)
+    relatives = list({n.relative_id: n.relative for n in items}.values())
+    shown = access.read_page(
+        RELATIVE, relatives, view="notifications", only=[Category.notifications], page=page
     )
-    return page_of(items, page, per_page, total)
+    allowed = {s.record.id: s.categories for s in shown}
+    owned = access.is_system or case.organisation_id == access.actor.organisation_id
+    fields = dict(Notification.__categories__)
+    rows = [Shown(n, allowed.get(n.relative_id, frozenset()), owned, fields) for n in items]
+    return shaped_page(NotificationSchema(), rows, page, per_page, total)
 
 
 @blp.route("/cases/<reference>/notifications", methods=["POST"])

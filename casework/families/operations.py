@@ -1,5 +1,5 @@
 """Writes of the families domain: relatives, consents, notifications, erasure, and the audit
-events of every write and of every read of a relative's personal fields."""
+events of every write (reads are recorded by the access gateway), and the hotline look-up."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from casework.audit import append
 from casework.auth.policy import Actor
 from casework.cases import policy as case_policy
 from casework.cases.models import Case
+from casework.categories import Category
 from casework.crypto import normalise_email, normalise_phone
 from casework.db import utcnow
 from casework.errors import Conflict, InvalidInput, VersionConflict
@@ -36,7 +37,6 @@ from casework.families.models import (
     RelativeErasure,
     SupportOffered,
 )
-from casework.families.policy import CONSENT, CONTACTS, NOTIFICATIONS
 from casework.keys import create_data_key, indexer, set_index, shred_data_key
 
 #: Contact fields of a relative (all encrypted; reading any of them is audited).
@@ -208,7 +208,7 @@ def create_relative(
         object_type="relative",
         object_id=relative.id,
         case=case,
-        categories=[CONTACTS],
+        categories=[Category.family_contacts],
         details={"fields": given},
     )
     return relative
@@ -238,33 +238,10 @@ def update_relative(
         object_type="relative",
         object_id=relative.id,
         case=relative.case,
-        categories=[CONTACTS],
+        categories=[Category.family_contacts],
         details={"fields": changed, "version": relative.version},
     )
     return relative
-
-
-def record_relative_reads(
-    session: Session,
-    actor: Actor,
-    relatives: Iterable[Relative],
-    *,
-    view: str,
-    categories: Iterable[str] = (CONTACTS,),
-) -> None:
-    """Audit that the actor was shown these relatives' personal fields (one event each)."""
-    cats = list(categories)
-    for relative in relatives:
-        _audit(
-            session,
-            actor,
-            "relative.read",
-            object_type="relative",
-            object_id=relative.id,
-            case=relative.case,
-            categories=cats,
-            details={"view": view},
-        )
 
 
 def lookup_relatives(
@@ -279,8 +256,8 @@ def lookup_relatives(
 
     The value is normalised (phones read as national numbers of `region`, default the
     organisation's country), its blind-index token narrows the candidates, and each candidate
-    is decrypted and compared before it is returned. The search and each hit are audited;
-    the value searched for is never recorded.
+    is decrypted and compared before it is returned. Rows only: the caller shows them through
+    `access.read_page`, which records the read (never the value searched for).
     """
     ix = indexer(session)
     if phone:
@@ -289,25 +266,14 @@ def lookup_relatives(
             session, actor, PHONE_INDEX, ix.token(PHONE_INDEX, wanted)
         )
         found = [r for r in candidates if r.phone == wanted]
-        by = "phone"
     elif email:
         wanted = normalise_email(_check_email(email))
         candidates = queries.relatives_with_index(
             session, actor, EMAIL_INDEX, ix.token(EMAIL_INDEX, wanted)
         )
         found = [r for r in candidates if r.email and normalise_email(r.email) == wanted]
-        by = "email"
     else:
         raise InvalidInput(_INVALID, {"phone": ["Give either phone or email."]})
-    append(
-        session,
-        actor,
-        "relative.lookup",
-        object_type="relative",
-        categories=[CONTACTS],
-        details={"by": by, "candidates": len(candidates), "results": len(found)},
-    )
-    record_relative_reads(session, actor, found, view="lookup")
     return found
 
 
@@ -375,7 +341,7 @@ def _record_erasure(
         object_type="relative",
         object_id=relative.id,
         case=relative.case,
-        categories=[CONTACTS, CONSENT, NOTIFICATIONS],
+        categories=[Category.family_contacts, Category.consent, Category.notifications],
         details=details,
     )
     return erasure
@@ -424,7 +390,7 @@ def give_consent(
         object_type="consent",
         object_id=consent.id,
         case=relative.case,
-        categories=[CONSENT],
+        categories=[Category.consent],
         details={
             "relative_id": str(relative.id),
             "consent_purpose": consent.purpose.value,
@@ -450,7 +416,7 @@ def withdraw_consent(session: Session, actor: Actor, consent: Consent, reason: s
         object_type="consent",
         object_id=consent.id,
         case=consent.relative.case,
-        categories=[CONSENT],
+        categories=[Category.consent],
         details={
             "relative_id": str(consent.relative_id),
             "consent_purpose": consent.purpose.value,
@@ -538,7 +504,7 @@ def plan_notification(
     session: Session, actor: Actor, case: Case, data: Mapping[str, Any]
 ) -> Notification:
     """Plan (or record) a notification to a relative of `case`."""
-    relative = queries.relative_for_actor(session, data["relative_id"], actor)
+    relative = queries.owned_relative(session, data["relative_id"], actor)
     if relative is None or relative.case_id != case.id:
         raise InvalidInput(_INVALID, {"relative_id": ["Not a relative of this case."]})
     _ensure_live(relative)
@@ -604,7 +570,7 @@ def _audit_notification(
         object_type="notification",
         object_id=n.id,
         case=case,
-        categories=[NOTIFICATIONS],
+        categories=[Category.notifications],
         details={"relative_id": str(n.relative_id), "kind": n.kind.value, **details},
     )
 
@@ -636,7 +602,7 @@ def record_no_relative_reachable(
         object_type="case",
         object_id=case.reference,
         case=case,
-        categories=[NOTIFICATIONS],
+        categories=[Category.notifications],
         details={"case_status": case.status.value},
     )
     return record

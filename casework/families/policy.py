@@ -32,11 +32,6 @@ READ_WORKLIST = permission("notifications.worklist", Role.family_liaison)
 #: Who may be named as the officer delivering a notification.
 OFFICER_ROLES = (Role.family_liaison, Role.focal_point)
 
-#: Audit categories.
-CONTACTS = "family_contacts"
-CONSENT = "consent"
-NOTIFICATIONS = "notifications"
-
 
 def scope_covers(scope: list[dict[str, Any]], recipient: Organisation) -> bool:
     """Does a consent scope name this recipient: by id, by its kind (category), or "any"?"""

@@ -48,9 +48,10 @@ def _page(session: Session, stmt: Select[Any], page: int, per_page: int) -> tupl
     return items, total
 
 
-def relative_for_actor(session: Session, relative_id: uuid.UUID, actor: Actor) -> Relative | None:
-    """The relative, if the actor may see it (own organisation's or granted; else None → 404)."""
-    return session.scalar(Access(session, actor).select(RELATIVE).where(Relative.id == relative_id))
+def visible_relative(access: Access, relative_id: uuid.UUID) -> Relative | None:
+    """The relative, if the actor may see it (own organisation's or granted; else None → 404).
+    A row only: the caller shows it through `access.read`, which records the read."""
+    return access.session.scalar(access.select(RELATIVE).where(Relative.id == relative_id))
 
 
 def owned_relative(session: Session, relative_id: uuid.UUID, actor: Actor) -> Relative | None:
@@ -60,21 +61,24 @@ def owned_relative(session: Session, relative_id: uuid.UUID, actor: Actor) -> Re
 
 
 def relatives_of_case(
-    session: Session, case_id: uuid.UUID, page: int = 1, per_page: int = 100
+    access: Access, case_id: uuid.UUID, page: int = 1, per_page: int = 100
 ) -> tuple[list[Relative], int]:
+    """One page of a case's relatives that the actor may see (rows only: the caller shows them
+    through `access.read_page`)."""
     stmt = (
-        select(Relative)
+        access.select(RELATIVE)
         .where(Relative.case_id == case_id)
         .order_by(Relative.created_at, Relative.id)
     )
-    return _page(session, stmt, page, per_page)
+    return _page(access.session, stmt, page, per_page)
 
 
 def relatives_with_index(session: Session, actor: Actor, field: str, token: int) -> list[Relative]:
-    """Candidates of a blind-index look-up in the actor's organisation (to be re-checked)."""
+    """Candidates of a blind-index look-up in the actor's organisation (to be re-checked): the
+    hotline finds the organisation's own families, never those of cases shared with it."""
     stmt = (
         Access(session, actor)
-        .select(RELATIVE)
+        .owned_select(RELATIVE)
         .where(*[Relative.id.in_(sub) for sub in owners_matching(field, [{token}])])
     )
     return list(session.scalars(stmt.order_by(Relative.created_at, Relative.id)).unique())

@@ -189,9 +189,24 @@ class RelativeUpdateSchema(_RelativeInput):
     )
 
 
-class LookupArgs(PageArgs):
-    phone = fields.String(validate=[validate.Length(min=1, max=PHONE_MAX), _no_nul])
-    email = fields.String(validate=[validate.Length(min=1, max=EMAIL_MAX), _no_nul])
+_DEPRECATED_CONTACT = (
+    "Deprecated: {what} in a URL ends up in logs and browser history; "
+    "use POST /relatives/search with `{field}` in the body."
+)
+
+
+class RelativeSearchSchema(PageArgs):
+    """The body of POST /relatives/search: a `phone` (any writing; national numbers read for
+    `region`) or an `email`, never in the URL."""
+
+    phone = fields.String(
+        validate=[validate.Length(min=1, max=PHONE_MAX), _no_nul],
+        metadata={"description": "any common writing; national numbers read for region"},
+    )
+    email = fields.String(
+        validate=[validate.Length(min=1, max=EMAIL_MAX), _no_nul],
+        metadata={"description": "case-insensitive"},
+    )
     region = Region(
         metadata={"description": "hint for national numbers; default the organisation's country"},
     )
@@ -200,6 +215,25 @@ class LookupArgs(PageArgs):
     def _one_of(self, data: dict[str, Any], **kw: Any) -> None:
         if bool(data.get("phone")) == bool(data.get("email")):
             raise ValidationError("Give either phone or email.", "phone")
+
+
+class LookupArgs(RelativeSearchSchema):
+    """The query of GET /relatives: `phone` and `email` there are deprecated."""
+
+    phone = fields.String(
+        validate=[validate.Length(min=1, max=PHONE_MAX), _no_nul],
+        metadata={
+            "deprecated": True,
+            "description": _DEPRECATED_CONTACT.format(what="a phone number", field="phone"),
+        },
+    )
+    email = fields.String(
+        validate=[validate.Length(min=1, max=EMAIL_MAX), _no_nul],
+        metadata={
+            "deprecated": True,
+            "description": _DEPRECATED_CONTACT.format(what="an email address", field="email"),
+        },
+    )
 
 
 class EraseSchema(Schema):

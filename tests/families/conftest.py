@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from casework import registry
 from casework.audit import AuditEvent
 from casework.auth.models import Organisation, User
 from casework.auth.policy import Actor
 from casework.cases import operations as case_ops
-from casework.cases import policy as case_policy
 from casework.cases.models import CaseStatus
 from tests.families.helpers import relative_body
 
@@ -57,9 +57,10 @@ def add_relative():
 
 
 @pytest.fixture
-def identification_confirmed(monkeypatch):
-    """The identification issue has not landed: pretend the case registry's check says yes."""
-    monkeypatch.setattr(case_policy, "has_confirmed_identification", lambda session, case: True)
+def identification_confirmed():
+    """The identification domain has not landed: a registered hook provider says yes."""
+    with registry.registered(registry.IDENTIFICATION_CONFIRMED, lambda session, case: True):
+        yield
 
 
 @pytest.fixture

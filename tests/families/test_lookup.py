@@ -99,9 +99,9 @@ def test_bad_look_ups_are_422_naming_the_field(liaison, mother, query, field):
 
 
 def test_look_ups_are_audited_without_the_value(liaison, mother, audit_events):
+    before = len(audit_events())
     liaison.get("/relatives?phone=71234567")
-    (search,) = audit_events("relative.lookup")
-    assert search.details == {"by": "phone", "candidates": 1, "results": 1}
-    reads = [e for e in audit_events("relative.read") if e.details.get("view") == "lookup"]
-    assert [e.object_id for e in reads] == [mother["id"]]
-    assert reads[0].categories == ["family_contacts"]
+    (read,) = audit_events()[before:]
+    assert read.action == "relative.list"
+    assert read.details == {"view": "lookup", "page": 1, "count": 1, "references": [mother["id"]]}
+    assert read.categories == ["family_contacts"]

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import ClassVar
 
 import pytest
 from sqlalchemy import LargeBinary, String, Uuid, func, select, text, update
 from sqlalchemy.orm import Mapped, mapped_column
 
+from casework.categories import Category
 from casework.crypto import DecryptionError, FileKeyProvider, add_kek_version
 from casework.db import Base
 from casework.keys import (
@@ -35,8 +37,12 @@ class Specimen(EncryptedMixin, Base):
     label: Mapped[str] = mapped_column(String(40), default="")
     name_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     notes_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    name = Encrypted("name_enc", category="identity")
-    notes = Encrypted("notes_enc", category="circumstances", kind="json")
+    __categories__: ClassVar[dict[str, Category]] = {
+        "name": Category.identity,
+        "notes": Category.circumstances,
+    }
+    name = Encrypted("name_enc")
+    notes = Encrypted("notes_enc", kind="json")
 
 
 # The table exists only for these tests: keep it out of the schema the migrations must match.
@@ -256,3 +262,21 @@ def test_postgres_stores_envelopes_as_bytea(specimens, database):
             )
         ).scalar()
     assert kind == "bytea"
+
+
+def test_an_encrypted_field_takes_its_category_from_the_one_declaration():
+    assert Specimen.name.category == "identity"
+    assert Specimen.notes.category == "circumstances"
+
+
+def test_an_encrypted_field_without_a_declared_category_is_refused():
+    # Python 3.11 wraps an error raised in __set_name__ in a RuntimeError; 3.12 does not.
+    with pytest.raises((TypeError, RuntimeError)) as raised:
+
+        class Undeclared(EncryptedMixin):
+            __categories__: ClassVar[dict[str, Category]] = {}
+            secret = Encrypted("secret_enc")
+
+    error = raised.value.__cause__ or raised.value
+    assert isinstance(error, TypeError)
+    assert "declare its category" in str(error)

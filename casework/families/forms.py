@@ -1,0 +1,325 @@
+"""Page forms of the families domain. Field names equal the API's; the forms only collect input
+(and carry the CSRF token): validation is the API schemas' job, so pages and API agree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from marshmallow import Schema, ValidationError
+from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+
+from casework.errors import CaseworkError
+from casework.families.models import (
+    ConsentPurpose,
+    ContactChannel,
+    Notification,
+    NotificationChannel,
+    NotificationKind,
+    NotificationOutcome,
+    Relative,
+    SupportOffered,
+)
+from casework.families.operations import RELATIVE_FIELDS
+
+BLANK = SelectChoice("", "—")
+
+
+def _choices(enum_cls: Any, labels: dict[str, Any]) -> list[SelectChoice]:
+    return [BLANK] + [SelectChoice(m.value, labels.get(m.value, m.value)) for m in enum_cls]
+
+
+def _select(label: Any, choices: list[SelectChoice]) -> SelectField:
+    # The API's schema validates the value (one vocabulary, one message), not WTForms.
+    return SelectField(label, choices=choices, validate_choice=False, default="")
+
+
+CHANNEL_LABELS = {
+    "in_person": _l("In person"),
+    "phone": _l("Phone"),
+    "video": _l("Video call"),
+    "letter": _l("Letter"),
+    "email": _l("Email"),
+    "sms": _l("Text message"),
+    "messaging_app": _l("Messaging app"),
+    "other": _l("Other"),
+}
+PURPOSE_LABELS = {
+    "contact": _l("Contact"),
+    "tracing": _l("Tracing"),
+    "identification": _l("Identification"),
+    "dna": _l("DNA sample collection and comparison"),
+}
+KIND_LABELS = {
+    "acknowledgement": _l("Acknowledgement"),
+    "progress_update": _l("Progress update"),
+    "dna_sample_request": _l("DNA sample request"),
+    "identification": _l("Identification / death notification"),
+    "repatriation": _l("Repatriation of remains"),
+}
+OUTCOME_LABELS = {
+    "delivered": _l("Delivered"),
+    "not_reached": _l("Not reached"),
+    "declined": _l("Declined"),
+    "rescheduled": _l("Rescheduled"),
+}
+SUPPORT_LABELS = {
+    "none": _l("None"),
+    "offered": _l("Offered"),
+    "referred": _l("Referred"),
+}
+SCOPE_CHOICES = [
+    SelectChoice("", _l("Only our organisation")),
+    SelectChoice("any", _l("Any recipient")),
+    SelectChoice("category:humanitarian", _l("Humanitarian organisations")),
+    SelectChoice("category:national_authority", _l("National authorities")),
+    SelectChoice("category:forensic_institute", _l("Forensic institutes")),
+    SelectChoice("category:consulate", _l("Consulates")),
+    SelectChoice("category:intergovernmental", _l("Intergovernmental organisations")),
+]
+SCOPE_LABELS = {c.value: c.label for c in SCOPE_CHOICES}
+
+
+# --- forms (field names are the API's) ------------------------------------------------------
+
+
+class RelativeForm(FlaskForm):
+    full_name = StringField(_l("Full name"))
+    relationship = StringField(_l("Relationship to the missing person"))
+    phone = StringField(_l("Phone"), render_kw={"type": "tel", "autocomplete": "off"})
+    phone_region = StringField(
+        _l("Country of a national phone number (ISO code, default your organisation's)"),
+        render_kw={"maxlength": 2, "size": 3},
+    )
+    email = StringField(_l("Email"), render_kw={"type": "email", "autocomplete": "off"})
+    address = TextAreaField(_l("Address"))
+    preferred_language = StringField(_l("Preferred language (e.g. es, mam, ar)"))
+    preferred_channel = _select(_l("Preferred channel"), _choices(ContactChannel, CHANNEL_LABELS))
+    is_reporting_person = BooleanField(_l("Reported the disappearance"))
+    safety_note = TextAreaField(_l("Safety note (e.g. do not call before 18:00)"))
+    submit = SubmitField(_l("Save relative"), render_kw={"id": "submit"})
+
+
+class ConsentForm(FlaskForm):
+    purpose = _select(_l("Purpose"), _choices(ConsentPurpose, PURPOSE_LABELS))
+    scope = _select(_l("May be shared with"), SCOPE_CHOICES)
+    scope_organisation = StringField(_l("Or a partner organisation's id"))
+    given_at = StringField(_l("Date given"), render_kw={"type": "date"})
+    evidence_reference = StringField(_l("Evidence reference (e.g. signed form number)"))
+    submit = SubmitField(_l("Record consent"), render_kw={"id": "submit-consent"})
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for the withdrawal"))
+    submit = SubmitField(_l("Withdraw consent"), render_kw={"id": "submit-withdraw"})
+
+
+class NotificationForm(FlaskForm):
+    relative_id = StringField(render_kw={"type": "hidden"})
+    kind = _select(_l("Kind"), _choices(NotificationKind, KIND_LABELS))
+    planned_date = StringField(_l("Planned date"), render_kw={"type": "date"})
+    channel = _select(_l("Channel"), _choices(NotificationChannel, CHANNEL_LABELS))
+    officer_id = _select(_l("Officer who delivers it"), [BLANK])
+    language = StringField(_l("Language (e.g. es)"))
+    support_offered = _select(_l("Psychosocial support"), _choices(SupportOffered, SUPPORT_LABELS))
+    follow_up_due = StringField(_l("Follow-up due"), render_kw={"type": "date"})
+    notes = TextAreaField(_l("Notes"))
+    submit = SubmitField(_l("Plan notification"), render_kw={"id": "submit-notification"})
+
+
+class DeliveryForm(FlaskForm):
+    delivered_date = StringField(_l("Delivered on"), render_kw={"type": "date"})
+    outcome = _select(_l("Outcome"), _choices(NotificationOutcome, OUTCOME_LABELS))
+    planned_date = StringField(_l("Planned date (to reschedule)"), render_kw={"type": "date"})
+    channel = _select(_l("Channel"), _choices(NotificationChannel, CHANNEL_LABELS))
+    officer_id = _select(_l("Officer"), [BLANK])
+    language = StringField(_l("Language used"))
+    support_offered = _select(_l("Psychosocial support"), _choices(SupportOffered, SUPPORT_LABELS))
+    follow_up_due = StringField(_l("Follow-up due"), render_kw={"type": "date"})
+    follow_up_completed = BooleanField(_l("Follow-up done"))
+    notes = TextAreaField(_l("Notes"))
+    version = StringField(render_kw={"type": "hidden"})
+    submit = SubmitField(_l("Record"), render_kw={"id": "submit-delivery"})
+
+
+class EraseForm(FlaskForm):
+    confirm = BooleanField(_l("I confirm: destroy this relative's contacts for good"))
+    note = TextAreaField(_l("Note on the request (kept with the case)"))
+    submit = SubmitField(_l("Erase relative"), render_kw={"id": "submit-erase"})
+
+
+class UnreachableForm(FlaskForm):
+    no_relative_reachable_reason = TextAreaField(_l("Why no relative could be reached"))
+    submit = SubmitField(_l("Record"), render_kw={"id": "submit-unreachable"})
+
+
+class LookupForm(FlaskForm):
+    phone = StringField(_l("Phone number"), render_kw={"type": "tel", "autocomplete": "off"})
+    email = StringField(_l("Or email"), render_kw={"type": "email", "autocomplete": "off"})
+    region = StringField(
+        _l("Country of a national number (ISO code, default your organisation's)"),
+        render_kw={"maxlength": 2, "size": 3},
+    )
+    submit = SubmitField(_l("Find"), render_kw={"id": "submit"})
+
+
+class WorklistForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter with a date: nothing personal, nothing written
+
+    due_before = StringField(_l("Due by"), render_kw={"type": "date"})
+    submit = SubmitField(_l("Show"), render_kw={"id": "submit"})
+
+
+# --- form data and payloads -------------------------------------------------------------------
+
+#: Form fields sent to the service, by form (the names are the API's).
+RELATIVE_INPUT = (*RELATIVE_FIELDS, "phone_region")
+PLAN_INPUT = (
+    "kind",
+    "planned_date",
+    "channel",
+    "officer_id",
+    "language",
+    "support_offered",
+    "follow_up_due",
+    "notes",
+)
+DELIVERY_INPUT = (
+    "delivered_date",
+    "outcome",
+    "planned_date",
+    "channel",
+    "officer_id",
+    "language",
+    "support_offered",
+    "follow_up_due",
+    "follow_up_completed",
+)
+
+
+def payload(form: FlaskForm, names: tuple[str, ...], *, keep_empty: bool = True) -> dict:
+    """Form values as the API would receive them: blank text is null (or left out)."""
+    data: dict[str, Any] = {}
+    for name in names:
+        value = form[name].data
+        if isinstance(value, str):
+            value = value.strip() or None
+        if value is None and not keep_empty:
+            continue
+        data[name] = value
+    return data
+
+
+def relative_form_data(rel: Relative) -> dict[str, Any]:
+    """What the edit form shows of a relative."""
+    return {
+        "full_name": rel.full_name,
+        "relationship": rel.relationship,
+        "phone": rel.phone,
+        "email": rel.email,
+        "address": rel.address,
+        "preferred_language": rel.preferred_language,
+        "preferred_channel": rel.preferred_channel.value if rel.preferred_channel else "",
+        "is_reporting_person": rel.is_reporting_person,
+        "safety_note": rel.safety_note,
+    }
+
+
+def relative_update_payload(form: RelativeForm) -> dict[str, Any]:
+    data = payload(form, RELATIVE_INPUT)
+    if not data.get("phone_region"):
+        data.pop("phone_region")
+    return data
+
+
+def consent_payload(form: ConsentForm, rel: Relative) -> dict[str, Any]:
+    data = payload(form, ("purpose", "given_at", "evidence_reference"), keep_empty=False)
+    scope: list[dict[str, Any]] = []
+    if form.scope.data:
+        kind, _sep, value = form.scope.data.partition(":")
+        scope.append({"kind": kind, "value": value or None})
+    if (form.scope_organisation.data or "").strip():
+        scope.append({"kind": "organisation", "value": form.scope_organisation.data.strip()})
+    # Without a partner the consent covers only the organisation holding the case.
+    data["scope"] = scope or [{"kind": "organisation", "value": str(rel.case.organisation_id)}]
+    return data
+
+
+def delivery_form_data(n: Notification, default_officer: Any, today: Any) -> dict[str, Any]:
+    """What the delivery form shows of a notification (its notes included)."""
+    return {
+        "delivered_date": (n.delivered_date or today).isoformat(),
+        "outcome": n.outcome.value if n.outcome else "delivered",
+        "planned_date": n.planned_date.isoformat(),
+        "channel": n.channel.value if n.channel else "",
+        "officer_id": str(n.officer_id) if n.officer_id else str(default_officer),
+        "language": n.language or "",
+        "support_offered": n.support_offered.value if n.support_offered else "",
+        "follow_up_due": n.follow_up_due.isoformat() if n.follow_up_due else "",
+        "follow_up_completed": n.follow_up_completed,
+        "notes": n.notes or "",
+        "version": str(n.version),
+    }
+
+
+def delivery_payload(form: DeliveryForm, n: Notification) -> dict[str, Any]:
+    data = payload(form, DELIVERY_INPUT)
+    if data.get("outcome") in ("not_reached", "rescheduled"):
+        data["delivered_date"] = None  # the form pre-fills today's date
+    if not n.relative.is_erased:
+        data["notes"] = (form.notes.data or "").strip() or None
+    return data
+
+
+def version_of(value: str | None) -> int | None:
+    try:
+        return int(value or "")
+    except ValueError:
+        return None
+
+
+# --- validation and errors --------------------------------------------------------------------
+
+
+def load(schema: Schema, form: FlaskForm, data: dict[str, Any]) -> dict[str, Any] | None:
+    """Validate with the API's schema; errors go onto the form's fields (None when invalid)."""
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        show_errors(form, exc.messages)
+        return None
+
+
+def show_errors(form: FlaskForm, messages: Any) -> None:
+    if not isinstance(messages, dict):
+        flash(_("Some fields are invalid."), "error")
+        return
+    for name, msgs in messages.items():
+        text = _flatten(msgs)
+        if name in form:
+            form[name].errors = list(form[name].errors or []) + text
+        else:
+            flash(" ".join(text), "error")
+
+
+def _flatten(msgs: Any) -> list[str]:
+    if isinstance(msgs, dict):
+        return [m for v in msgs.values() for m in _flatten(v)]
+    if isinstance(msgs, list | tuple):
+        return [m for v in msgs for m in _flatten(v)]
+    return [str(msgs)]
+
+
+def refused(form: FlaskForm, exc: CaseworkError) -> int:
+    show_errors(form, exc.fields)
+    flash(exc.message, "error")
+    return exc.status
+
+
+def status_of(form: FlaskForm) -> int:
+    return 400 if "csrf_token" in form.errors else 422
