@@ -28,13 +28,6 @@ def declared_actions() -> dict[str, frozenset[Role]]:
     return {name: frozenset(Role(r) for r in roles) for name, roles in registry.actions().items()}
 
 
-def permission(action: str, *roles: Role) -> str:
-    """TRANSITIONAL: checks that `action` is declared with exactly these roles."""
-    if roles_for(action) != frozenset(roles):
-        raise ValueError(f"action {action} is declared with other roles")
-    return action
-
-
 # Platform actions (declared with their roles in auth/domain.py and audit/domain.py).
 MANAGE_USERS = "users.manage"
 READ_AUDIT = "audit.read"

@@ -5,22 +5,21 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from marshmallow import ValidationError, validate
-from sqlalchemy import update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
-from casework.audit import append
+from casework.access import record_change
 from casework.auth.policy import Actor
 from casework.cases import policy as case_policy
 from casework.cases.models import Case
+from casework.cases.resources import CASE
 from casework.categories import Category
 from casework.crypto import normalise_email, normalise_phone
-from casework.db import utcnow
-from casework.errors import Conflict, InvalidInput, VersionConflict
+from casework.db import check_version, claim_version, utcnow
+from casework.errors import Conflict, InvalidInput
 from casework.families import queries
 from casework.families.models import (
     EMAIL_INDEX,
@@ -37,6 +36,7 @@ from casework.families.models import (
     RelativeErasure,
     SupportOffered,
 )
+from casework.families.resources import RELATIVE
 from casework.keys import create_data_key, indexer, set_index, shred_data_key
 
 #: Contact fields of a relative (all encrypted; reading any of them is audited).
@@ -91,31 +91,6 @@ def _check_email(raw: str) -> str:
     return value
 
 
-def _claim_version(session: Session, model: Any, obj: Any, seen: int | None) -> None:
-    """Optimistic locking: UPDATE … WHERE version = seen, so two writers cannot both win."""
-    if seen is None:
-        raise InvalidInput(
-            _INVALID, {"version": ["Give the record's version (field or If-Match header)."]}
-        )
-    conflict = VersionConflict(
-        "The record was changed meanwhile; reload it and apply your change again.",
-        {"version": [f"Current version is {obj.version}."]},
-        extra={"current_version": obj.version},
-    )
-    if seen != obj.version:
-        raise conflict
-    result = session.execute(
-        update(model)
-        .where(model.id == obj.id, model.version == seen)
-        .values(version=seen + 1, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise conflict
-    set_committed_value(obj, "version", seen + 1)
-    set_committed_value(obj, "updated_at", utcnow())
-
-
 def _ensure_live(relative: Relative) -> None:
     if relative.is_erased:
         raise RelativeErased("This relative was erased: their contacts can no longer be used.")
@@ -160,29 +135,6 @@ def _apply_relative_fields(relative: Relative, data: Mapping[str, Any], region: 
         setattr(relative, name, value)
 
 
-def _audit(
-    session: Session,
-    actor: Actor,
-    action: str,
-    *,
-    object_type: str,
-    object_id: uuid.UUID | str,
-    case: Case,
-    categories: Iterable[str],
-    details: Mapping[str, Any] | None = None,
-) -> None:
-    append(
-        session,
-        actor,
-        action,
-        object_type=object_type,
-        object_id=str(object_id),
-        case_reference=case.reference,
-        categories=categories,
-        details=details,
-    )
-
-
 # --- relatives --------------------------------------------------------------------------------
 
 
@@ -201,13 +153,12 @@ def create_relative(
     _index_contacts(session, relative)
     session.flush()
     given = [f for f in RELATIVE_FIELDS if data.get(f) not in (None, "")]
-    _audit(
+    record_change(
         session,
         actor,
         "relative.create",
-        object_type="relative",
-        object_id=relative.id,
-        case=case,
+        RELATIVE,
+        relative,
         categories=[Category.family_contacts],
         details={"fields": given},
     )
@@ -227,17 +178,17 @@ def update_relative(
     region = data.get("phone_region") or actor.country or None
     # Validate before claiming the version, so a refused change leaves nothing behind.
     _apply_relative_fields(relative, data, region)
-    _claim_version(session, Relative, relative, version)
+    check_version(relative, version, required=True)
+    claim_version(session, relative)
     if "phone" in data or "email" in data:
         _index_contacts(session, relative)
     session.flush()
-    _audit(
+    record_change(
         session,
         actor,
         "relative.update",
-        object_type="relative",
-        object_id=relative.id,
-        case=relative.case,
+        RELATIVE,
+        relative,
         categories=[Category.family_contacts],
         details={"fields": changed, "version": relative.version},
     )
@@ -334,13 +285,12 @@ def _record_erasure(
     }
     if via is not None:
         details["via"] = via
-    _audit(
+    record_change(
         session,
         actor,
         "relative.erase",
-        object_type="relative",
-        object_id=relative.id,
-        case=relative.case,
+        RELATIVE,
+        relative,
         categories=[Category.family_contacts, Category.consent, Category.notifications],
         details=details,
     )
@@ -383,13 +333,14 @@ def give_consent(
     consent.evidence_reference = (data.get("evidence_reference") or "").strip() or None
     session.add(consent)
     session.flush()
-    _audit(
+    record_change(
         session,
         actor,
         "consent.give",
+        RELATIVE,
+        relative,
         object_type="consent",
         object_id=consent.id,
-        case=relative.case,
         categories=[Category.consent],
         details={
             "relative_id": str(relative.id),
@@ -409,13 +360,14 @@ def withdraw_consent(session: Session, actor: Actor, consent: Consent, reason: s
     if not consent.relative.is_erased:
         consent.withdrawal_reason = (reason or "").strip() or None
     session.flush()
-    _audit(
+    record_change(
         session,
         actor,
         "consent.withdraw",
+        RELATIVE,
+        consent.relative,
         object_type="consent",
         object_id=consent.id,
-        case=consent.relative.case,
         categories=[Category.consent],
         details={
             "relative_id": str(consent.relative_id),
@@ -527,7 +479,6 @@ def plan_notification(
         actor,
         "notification.plan",
         n,
-        case,
         fields=[f for f in NOTIFICATION_FIELDS if data.get(f) is not None],
     )
     return n
@@ -545,14 +496,14 @@ def update_notification(
     _apply_notification_fields(session, case, n, data)
     # The identification check guards planning; a planned one may still be recorded.
     _notification_rules(session, case, n, check_identification=False)
-    _claim_version(session, Notification, n, version)
+    check_version(n, version, required=True)
+    claim_version(session, n)
     session.flush()
     _audit_notification(
         session,
         actor,
         "notification.update",
         n,
-        case,
         fields=[f for f in (*NOTIFICATION_FIELDS, "follow_up_completed") if f in data],
         outcome=n.outcome.value if n.outcome else None,
         version=n.version,
@@ -561,15 +512,16 @@ def update_notification(
 
 
 def _audit_notification(
-    session: Session, actor: Actor, action: str, n: Notification, case: Case, **details: Any
+    session: Session, actor: Actor, action: str, n: Notification, **details: Any
 ) -> None:
-    _audit(
+    record_change(
         session,
         actor,
         action,
+        RELATIVE,
+        n.relative,
         object_type="notification",
         object_id=n.id,
-        case=case,
         categories=[Category.notifications],
         details={"relative_id": str(n.relative_id), "kind": n.kind.value, **details},
     )
@@ -595,13 +547,12 @@ def record_no_relative_reachable(
     record.reason = reason
     session.add(record)
     session.flush()
-    _audit(
+    record_change(
         session,
         actor,
         "notification.unreachable",
-        object_type="case",
-        object_id=case.reference,
-        case=case,
+        CASE,
+        case,
         categories=[Category.notifications],
         details={"case_status": case.status.value},
     )

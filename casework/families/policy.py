@@ -10,24 +10,20 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from casework.auth.models import Organisation, Role
-from casework.auth.policy import permission
 from casework.db import utcnow
 from casework.families.models import Consent, ConsentPurpose, Relative
 
-# Reading contacts: the liaison officers who keep them and the focal points who register the
-# reporting person. Forensic staff, administrators, auditors and partners: none (403).
-READ_RELATIVES = permission("relatives.read", Role.family_liaison, Role.focal_point)
-CREATE_RELATIVE = permission("relatives.create", Role.family_liaison, Role.focal_point)
-UPDATE_RELATIVE = permission("relatives.update", Role.family_liaison)
-# The hotline look-up (a relative calls; the number alone finds their case).
-LOOKUP_RELATIVES = permission("relatives.lookup", Role.family_liaison, Role.focal_point)
-ERASE_RELATIVE = permission("relatives.erase", Role.family_liaison, Role.focal_point)
-GIVE_CONSENT = permission("consents.give", Role.family_liaison, Role.focal_point)
-# Whoever hears a withdrawal must be able to record it at once, so focal points may too.
-WITHDRAW_CONSENT = permission("consents.withdraw", Role.family_liaison, Role.focal_point)
-READ_NOTIFICATIONS = permission("notifications.read", Role.family_liaison, Role.focal_point)
-MANAGE_NOTIFICATIONS = permission("notifications.manage", Role.family_liaison)
-READ_WORKLIST = permission("notifications.worklist", Role.family_liaison)
+# The families domain's actions (their roles are declared in families/domain.py).
+READ_RELATIVES = "relatives.read"
+CREATE_RELATIVE = "relatives.create"
+UPDATE_RELATIVE = "relatives.update"
+LOOKUP_RELATIVES = "relatives.lookup"
+ERASE_RELATIVE = "relatives.erase"
+GIVE_CONSENT = "consents.give"
+WITHDRAW_CONSENT = "consents.withdraw"
+READ_NOTIFICATIONS = "notifications.read"
+MANAGE_NOTIFICATIONS = "notifications.manage"
+READ_WORKLIST = "notifications.worklist"
 
 #: Who may be named as the officer delivering a notification.
 OFFICER_ROLES = (Role.family_liaison, Role.focal_point)
