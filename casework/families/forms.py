@@ -107,7 +107,8 @@ class RelativeForm(FlaskForm):
 class ConsentForm(FlaskForm):
     purpose = _select(_l("Purpose"), _choices(ConsentPurpose, PURPOSE_LABELS))
     scope = _select(_l("May be shared with"), SCOPE_CHOICES)
-    scope_organisation = StringField(_l("Or a partner organisation's id"))
+    # Chosen by name from the organisations on this instance (choices set by the view).
+    scope_organisation = SelectField(_l("Or one organisation"), validate_choice=False, default="")
     given_at = StringField(_l("Date given"), render_kw={"type": "date"})
     evidence_reference = StringField(_l("Evidence reference (e.g. signed form number)"))
     submit = SubmitField(_l("Record consent"), render_kw={"id": "submit-consent"})

@@ -22,6 +22,7 @@ from wtforms.fields.choices import SelectChoice
 from casework.access import Access, Shown
 from casework.auth.context import acting
 from casework.auth.policy import can, require
+from casework.auth.queries import organisation_choices
 from casework.cases import queries as case_queries
 from casework.cases.forms import STATUS_LABELS
 from casework.cases.models import Case
@@ -246,6 +247,10 @@ def _relative_page(
         else []
     )
     consent_form = consent_form or forms.ConsentForm(formdata=None)
+    organisations = organisation_choices(session)
+    consent_form.scope_organisation.choices = [forms.BLANK] + [
+        SelectChoice(value, label) for value, label in organisations
+    ]
     notification_form = notification_form or forms.NotificationForm(
         formdata=None, relative_id=str(relative.id), language=relative.preferred_language or ""
     )
@@ -254,6 +259,7 @@ def _relative_page(
     owned = shown.is_owned
     return render_template(
         "families/relative.html",
+        organisation_labels=dict(organisations),
         relative=shown,
         case=relative.case,
         consents=consents,

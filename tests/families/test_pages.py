@@ -280,3 +280,35 @@ def test_edit_and_erase_pages(client, login, make_user, make_case):
     _post(client, relative_url + "/erase", erase, {"confirm": "y", "note": "by letter"})
     page = _page(client, relative_url)
     assert "Erased relative" in page and "Renamed Person" not in page
+
+
+def test_consent_scope_names_an_organisation_chosen_by_name(
+    client, login, make_user, make_case, make_org, liaison, add_relative
+):
+    ref = make_case()
+    partner = make_org("CH", "humanitarian", name="Tracing Partners of Geneva")
+    officer = make_user("family_liaison")
+    rel = add_relative(liaison, ref)
+    login(officer)
+    url = f"/relatives/{rel['id']}"
+    page = _page(client, url)
+    # The organisation is offered by name; nobody types an id.
+    option = re.search(r'<option value="([0-9a-f-]{36})">Tracing Partners of Geneva \(CH\)', page)
+    assert option and option.group(1) == str(partner.id)
+    _post(
+        client,
+        url + "/consents",
+        page,
+        {
+            "purpose": "tracing",
+            "scope_organisation": str(partner.id),
+            "given_at": TODAY.isoformat(),
+            "evidence_reference": "Form 13",
+        },
+    )
+    consents = liaison.get(f"/relatives/{rel['id']}/consents").json["items"]
+    assert consents[0]["scope"] == [{"kind": "organisation", "value": str(partner.id)}]
+    # The consent list names the organisation, not its id.
+    after = _page(client, url)
+    row = after[after.index("Form 13") - 600 : after.index("Form 13")]
+    assert "Tracing Partners of Geneva" in row and str(partner.id) not in row
