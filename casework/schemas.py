@@ -14,13 +14,22 @@ from casework import vocabulary
 LANGUAGE_TAG_MAX = 35
 
 
+def no_nul(value: str) -> None:
+    """A validator: no database stores NUL in text (PostgreSQL refuses it)."""
+    if "\x00" in value:
+        raise ValidationError("Text may not contain NUL characters.")
+
+
+def values_of(enum_cls: type[Enum]) -> list[str]:
+    return [m.value for m in enum_cls]
+
+
 class Text(fields.String):
     """A string stripped of surrounding space (so blank means empty); NUL is refused."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         text = super()._deserialize(value, attr, data, **kwargs)
-        if "\x00" in text:
-            raise ValidationError("Text may not contain NUL characters.")
+        no_nul(text)
         return text.strip()
 
 
@@ -57,7 +66,7 @@ class Language(fields.String):
 
 def one_of(enum_cls: type[Enum]) -> validate.OneOf:
     """Only the enumeration's values (the error lists them)."""
-    return validate.OneOf([m.value for m in enum_cls])
+    return validate.OneOf(values_of(enum_cls))
 
 
 def choice(enum_cls: type[Enum], **kw: Any) -> fields.String:

@@ -11,7 +11,6 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from casework.api import PageArgs, PageSchema
 from casework.auth.models import OrgKind
-from casework.cases import values
 from casework.families.models import (
     ConsentPurpose,
     ContactChannel,
@@ -19,6 +18,16 @@ from casework.families.models import (
     NotificationKind,
     NotificationOutcome,
     SupportOffered,
+)
+from casework.schemas import (
+    Country,
+    Language,
+    StrictBoolean,
+    choice,
+    enum_value,
+    no_nul,
+    text,
+    values_of,
 )
 
 NAME_MAX = 200
@@ -32,66 +41,14 @@ EVIDENCE_MAX = 500
 SCOPE_MAX_ITEMS = 50
 
 
-def _values(enum_cls: Any) -> list[str]:
-    return [m.value for m in enum_cls]
-
-
-def _no_nul(value: str) -> None:
-    if "\x00" in value:
-        raise ValidationError("Text may not contain NUL characters.")
-
-
-class Language(fields.String):
-    """A BCP 47 tag (es, es-SV, mam, ar), returned in canonical case."""
+class Region(Country):
+    """An ISO 3166-1 alpha-2 country code, returned upper-cased; blank is refused too."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> Any:
-        text = super()._deserialize(value, attr, data, **kw)
-        if len(text) > 35:
-            raise ValidationError("Not a BCP 47 language tag.")
-        try:
-            return values.language_tag(text)
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from None
-
-
-class Region(fields.String):
-    """An ISO 3166-1 alpha-2 country code, returned upper-cased."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> Any:
-        text = super()._deserialize(value, attr, data, **kw)
-        try:
-            return values.country_code(text)
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from None
-
-
-def _text(max_len: int, *, required: bool = False, min_len: int = 0, **kw: Any) -> fields.String:
-    return fields.String(
-        required=required,
-        validate=[validate.Length(min=min_len, max=max_len), _no_nul],
-        **kw,
-    )
-
-
-def _choice(enum_cls: Any, **kw: Any) -> fields.String:
-    return fields.String(validate=validate.OneOf(_values(enum_cls)), **kw)
-
-
-def _enum_value(attr: str) -> Any:
-    def get(obj: Any) -> Any:
-        value = getattr(obj, attr)
-        return getattr(value, "value", value)
-
-    return fields.Function(get, dump_only=True)
-
-
-class StrictBoolean(fields.Boolean):
-    """Only JSON true/false: "yes", 1 or "maybe" are refused (wrong type, 422)."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> bool:
-        if not isinstance(value, bool):
-            raise self.make_error("invalid")
-        return value
+        code = super()._deserialize(value, attr, data, **kw)
+        if code is None:
+            raise ValidationError("Not an ISO 3166-1 alpha-2 country code.")
+        return code
 
 
 class DateOrDateTime(fields.Field):
@@ -132,7 +89,7 @@ class RelativeSchema(Schema):
     email = fields.String(dump_only=True)
     address = fields.String(dump_only=True)
     preferred_language = fields.String(dump_only=True)
-    preferred_channel = _enum_value("preferred_channel")
+    preferred_channel = enum_value("preferred_channel")
     is_reporting_person = fields.Boolean(dump_only=True)
     safety_note = fields.String(dump_only=True)
     version = fields.Integer(dump_only=True)
@@ -147,11 +104,11 @@ class RelativeListSchema(PageSchema):
 
 
 class _RelativeInput(Schema):
-    full_name = _text(NAME_MAX, min_len=1)
-    relationship = _text(RELATIONSHIP_MAX, min_len=1)
+    full_name = text(NAME_MAX, min_len=1)
+    relationship = text(RELATIONSHIP_MAX, min_len=1)
     phone = fields.String(
         allow_none=True,
-        validate=[validate.Length(max=PHONE_MAX), _no_nul],
+        validate=[validate.Length(max=PHONE_MAX), no_nul],
         metadata={"description": "Any common writing; national numbers read for phone_region."},
     )
     phone_region = Region(
@@ -161,12 +118,12 @@ class _RelativeInput(Schema):
             "default the organisation's country."
         },
     )
-    email = fields.Email(allow_none=True, validate=[validate.Length(max=EMAIL_MAX), _no_nul])
-    address = _text(ADDRESS_MAX, allow_none=True)
+    email = fields.Email(allow_none=True, validate=[validate.Length(max=EMAIL_MAX), no_nul])
+    address = text(ADDRESS_MAX, allow_none=True)
     preferred_language = Language(allow_none=True)
-    preferred_channel = _choice(ContactChannel, allow_none=True)
+    preferred_channel = choice(ContactChannel, allow_none=True)
     is_reporting_person = StrictBoolean()
-    safety_note = _text(
+    safety_note = text(
         NOTE_MAX,
         allow_none=True,
         metadata={"description": 'e.g. "do not call before 18:00", "do not leave messages"'},
@@ -174,8 +131,8 @@ class _RelativeInput(Schema):
 
 
 class RelativeCreateSchema(_RelativeInput):
-    full_name = _text(NAME_MAX, required=True, min_len=1)
-    relationship = _text(
+    full_name = text(NAME_MAX, required=True, min_len=1)
+    relationship = text(
         RELATIONSHIP_MAX,
         required=True,
         min_len=1,
@@ -200,11 +157,11 @@ class RelativeSearchSchema(PageArgs):
     `region`) or an `email`, never in the URL."""
 
     phone = fields.String(
-        validate=[validate.Length(min=1, max=PHONE_MAX), _no_nul],
+        validate=[validate.Length(min=1, max=PHONE_MAX), no_nul],
         metadata={"description": "any common writing; national numbers read for region"},
     )
     email = fields.String(
-        validate=[validate.Length(min=1, max=EMAIL_MAX), _no_nul],
+        validate=[validate.Length(min=1, max=EMAIL_MAX), no_nul],
         metadata={"description": "case-insensitive"},
     )
     region = Region(
@@ -221,14 +178,14 @@ class LookupArgs(RelativeSearchSchema):
     """The query of GET /relatives: `phone` and `email` there are deprecated."""
 
     phone = fields.String(
-        validate=[validate.Length(min=1, max=PHONE_MAX), _no_nul],
+        validate=[validate.Length(min=1, max=PHONE_MAX), no_nul],
         metadata={
             "deprecated": True,
             "description": _DEPRECATED_CONTACT.format(what="a phone number", field="phone"),
         },
     )
     email = fields.String(
-        validate=[validate.Length(min=1, max=EMAIL_MAX), _no_nul],
+        validate=[validate.Length(min=1, max=EMAIL_MAX), no_nul],
         metadata={
             "deprecated": True,
             "description": _DEPRECATED_CONTACT.format(what="an email address", field="email"),
@@ -238,7 +195,7 @@ class LookupArgs(RelativeSearchSchema):
 
 class EraseSchema(Schema):
     confirm = StrictBoolean(required=True)
-    note = _text(NOTE_MAX, allow_none=True)
+    note = text(NOTE_MAX, allow_none=True)
 
     @validates_schema
     def _confirmed(self, data: dict[str, Any], **kw: Any) -> None:
@@ -267,8 +224,8 @@ class ScopeItemSchema(Schema):
             except ValueError:
                 raise ValidationError("An organisation id (UUID).", "value") from None
         elif kind == "category":
-            if value not in _values(OrgKind):
-                raise ValidationError("One of: " + ", ".join(_values(OrgKind)) + ".", "value")
+            if value not in values_of(OrgKind):
+                raise ValidationError("One of: " + ", ".join(values_of(OrgKind)) + ".", "value")
         elif kind == "any" and value is not None:
             raise ValidationError("No value for scope kind any.", "value")
 
@@ -276,7 +233,7 @@ class ScopeItemSchema(Schema):
 class ConsentSchema(Schema):
     id = fields.UUID(dump_only=True)
     relative_id = fields.UUID(dump_only=True)
-    purpose = _enum_value("purpose")
+    purpose = enum_value("purpose")
     scope = fields.Raw(dump_only=True)
     given_at = fields.DateTime(dump_only=True)
     evidence_reference = fields.String(dump_only=True)
@@ -292,7 +249,7 @@ class ConsentListSchema(PageSchema):
 
 
 class ConsentCreateSchema(Schema):
-    purpose = _choice(ConsentPurpose, required=True)
+    purpose = choice(ConsentPurpose, required=True)
     scope = fields.List(
         fields.Nested(ScopeItemSchema),
         required=True,
@@ -300,11 +257,11 @@ class ConsentCreateSchema(Schema):
         metadata={"description": 'e.g. [{"kind": "category", "value": "humanitarian"}]'},
     )
     given_at = DateOrDateTime(metadata={"description": "date or date-time; default now"})
-    evidence_reference = _text(EVIDENCE_MAX, allow_none=True)
+    evidence_reference = text(EVIDENCE_MAX, allow_none=True)
 
 
 class ConsentWithdrawSchema(Schema):
-    reason = _text(NOTE_MAX, required=True, min_len=1)
+    reason = text(NOTE_MAX, required=True, min_len=1)
 
 
 # --- notifications ----------------------------------------------------------------------------
@@ -314,14 +271,14 @@ class NotificationSchema(Schema):
     id = fields.UUID(dump_only=True)
     relative_id = fields.UUID(dump_only=True)
     case_reference = fields.String(dump_only=True)
-    kind = _enum_value("kind")
+    kind = enum_value("kind")
     planned_date = fields.Date(dump_only=True)
     delivered_date = fields.Date(dump_only=True)
-    channel = _enum_value("channel")
+    channel = enum_value("channel")
     officer_id = fields.UUID(dump_only=True)
     language = fields.String(dump_only=True)
-    outcome = _enum_value("outcome")
-    support_offered = _enum_value("support_offered")
+    outcome = enum_value("outcome")
+    support_offered = enum_value("support_offered")
     follow_up_due = fields.Date(dump_only=True)
     follow_up_completed = fields.Boolean(dump_only=True)
     notes = fields.String(dump_only=True)
@@ -336,24 +293,24 @@ class NotificationListSchema(PageSchema):
 class _NotificationInput(Schema):
     planned_date = fields.Date()
     delivered_date = fields.Date(allow_none=True)
-    channel = _choice(NotificationChannel, allow_none=True)
+    channel = choice(NotificationChannel, allow_none=True)
     officer_id = fields.UUID(
         allow_none=True, metadata={"description": "the officer who delivers it (a user id)"}
     )
     language = Language(allow_none=True)
-    outcome = _choice(NotificationOutcome, allow_none=True)
-    support_offered = _choice(
+    outcome = choice(NotificationOutcome, allow_none=True)
+    support_offered = choice(
         SupportOffered,
         allow_none=True,
         metadata={"description": "psychosocial support: none, offered, or referred"},
     )
     follow_up_due = fields.Date(allow_none=True)
-    notes = _text(NOTES_MAX, allow_none=True)
+    notes = text(NOTES_MAX, allow_none=True)
 
 
 class NotificationCreateSchema(_NotificationInput):
     relative_id = fields.UUID(required=True)
-    kind = _choice(NotificationKind, required=True)
+    kind = choice(NotificationKind, required=True)
     planned_date = fields.Date(required=True)
 
 
@@ -381,7 +338,7 @@ class WorklistSchema(PageSchema):
 
 
 class NoRelativeReachableSchema(Schema):
-    no_relative_reachable_reason = _text(
+    no_relative_reachable_reason = text(
         NOTE_MAX,
         required=True,
         min_len=1,
