@@ -11,7 +11,7 @@ from casework.api import PageArgs, api_blueprint, expected_version, page_of, sha
 from casework.auth.context import acting
 from casework.auth.policy import require
 from casework.cases import operations, queries
-from casework.cases.models import Case, CaseStatus, ClosureReason
+from casework.cases.models import Case
 from casework.cases.policy import CHANGE_CASE_STATUS, LINK_DUPLICATES, READ_CASES, WRITE_CASES
 from casework.cases.resources import CASE
 from casework.cases.schemas import (
@@ -142,16 +142,7 @@ def change_status(data: dict[str, Any], reference: str):
     """Move the case to another status; 409 names the statuses allowed from here."""
     version = expected_version(data.get("version"), required=False)
     case = _case_or_404(reference, for_update=True)
-    reason = data.get("closure_reason")
-    operations.change_status(
-        db_session(),
-        acting(),
-        case,
-        CaseStatus(data["status"]),
-        data["note"],
-        ClosureReason(reason) if reason else None,
-        expected_version=version,
-    )
+    operations.change_status_as_asked(db_session(), acting(), case, data, version)
     return case, _headers(case)
 
 

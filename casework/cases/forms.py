@@ -341,37 +341,3 @@ def payload_as_form_data(payload: dict[str, Any], version: int) -> dict[str, Any
     ]
     data["version"] = str(version)
     return data
-
-
-def attach_errors(form: FlaskForm, messages: dict[str, Any]) -> None:
-    """Show schema or service errors next to the form fields they name."""
-    for name, msgs in messages.items():
-        if name not in form:
-            continue
-        field = form[name]
-        if isinstance(field, FieldList) and isinstance(msgs, dict):
-            for index, sub in msgs.items():
-                row = _row(field, index)
-                if row is None or not isinstance(sub, dict):
-                    field.errors = [*(field.errors or []), *_flatten(sub)]
-                    continue
-                for sub_name, sub_msgs in sub.items():
-                    if sub_name in row.form:
-                        row.form[sub_name].errors = _flatten(sub_msgs)
-        else:
-            field.errors = _flatten(msgs)
-
-
-def _row(field: FieldList, index: Any) -> Any:
-    try:
-        return field.entries[int(index)]
-    except (ValueError, IndexError):
-        return None
-
-
-def _flatten(msgs: Any) -> list[str]:
-    if isinstance(msgs, dict):
-        return [m for value in msgs.values() for m in _flatten(value)]
-    if isinstance(msgs, list | tuple):
-        return [m for value in msgs for m in _flatten(value)]
-    return [str(msgs)]

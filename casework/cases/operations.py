@@ -314,6 +314,26 @@ def change_status(
     return _set_status(session, actor, case, status, note, closure_reason, checked=True)
 
 
+def change_status_as_asked(
+    session: Session,
+    actor: Actor,
+    case: Case,
+    data: dict[str, Any],
+    expected_version: int | None,
+) -> Case:
+    """`change_status` from validated StatusChangeSchema input (the API's body, a page's form)."""
+    reason = data.get("closure_reason")
+    return change_status(
+        session,
+        actor,
+        case,
+        CaseStatus(data["status"]),
+        data["note"],
+        ClosureReason(reason) if reason else None,
+        expected_version=expected_version,
+    )
+
+
 def set_status_unchecked(
     session: Session,
     actor: Actor,

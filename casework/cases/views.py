@@ -17,7 +17,7 @@ from casework.auth.context import acting
 from casework.auth.policy import can, require
 from casework.auth.queries import organisation_choices
 from casework.cases import forms, operations, queries
-from casework.cases.models import Case, CaseStatus, ClosureReason
+from casework.cases.models import Case
 from casework.cases.policy import (
     CHANGE_CASE_STATUS,
     LINK_DUPLICATES,
@@ -38,6 +38,7 @@ from casework.cases.schemas import (
 from casework.cases.values import country_name
 from casework.categories import Category
 from casework.errors import CaseworkError, NotFound, VersionConflict, or_404
+from casework.forms import attach_errors, flash_errors, version_of
 from casework.web import db_session, discard_changes
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -81,12 +82,6 @@ def _back_to(case_reference: str, anchor: str = "") -> Any:
     return redirect(url_for("cases.detail", reference=case_reference) + anchor, code=303)
 
 
-def _flash_errors(messages: dict[str, Any]) -> None:
-    for name, msgs in messages.items():
-        for msg in forms._flatten(msgs):
-            flash(f"{name}: {msg}", "error")
-
-
 # --- list and search ----------------------------------------------------------------------
 
 
@@ -106,7 +101,7 @@ def index() -> Any:
     try:
         args = CaseQuerySchema().load(raw)
     except ValidationError as exc:
-        forms.attach_errors(form, exc.messages_dict)
+        attach_errors(form, exc.messages_dict)
         return render_template("cases/list.html", form=form, found=None, page=1), 422
     access = Access(db_session(), acting())
     found = queries.search_cases(access, filters_from(args), args["page"], args["per_page"])
@@ -144,10 +139,10 @@ def new() -> Any:
             data = CaseCreateSchema().load(forms.case_payload(form))
             case = operations.create_case(db_session(), acting(), data)
         except ValidationError as exc:
-            forms.attach_errors(form, exc.messages_dict)
+            attach_errors(form, exc.messages_dict)
             status = 422
         except CaseworkError as exc:
-            forms.attach_errors(form, exc.fields)
+            attach_errors(form, exc.fields)
             flash(exc.message, "error")
             status = exc.status
         else:
@@ -174,7 +169,7 @@ def edit(reference: str) -> Any:
     form.compact_rows()
     case = _case_or_404(reference, for_update=True)
     payload = forms.case_payload(form)
-    expected = _version(form.version.data)
+    expected = version_of(form.version.data)
     if expected is None:
         # Without the version the user saw, saving could overwrite someone else's change.
         return _conflict(reference, payload)
@@ -182,13 +177,13 @@ def edit(reference: str) -> Any:
         data = CaseUpdateSchema().load(payload)
         operations.update_case(session, actor, case, data, expected)
     except ValidationError as exc:
-        forms.attach_errors(form, exc.messages_dict)
+        attach_errors(form, exc.messages_dict)
         form.add_blank_rows()
         return render_template("cases/edit.html", form=form, case=case), 422
     except VersionConflict:
         return _conflict(reference, payload)
     except CaseworkError as exc:
-        forms.attach_errors(form, exc.fields)
+        attach_errors(form, exc.fields)
         flash(exc.message, "error")
         form.add_blank_rows()
         return render_template("cases/edit.html", form=form, case=case), exc.status
@@ -291,19 +286,12 @@ def change_status(reference: str) -> Any:
     }
     try:
         data = StatusChangeSchema().load(raw)
-        reason = data.get("closure_reason")
-        operations.change_status(
-            db_session(),
-            acting(),
-            case,
-            CaseStatus(data["status"]),
-            data["note"],
-            ClosureReason(reason) if reason else None,
-            expected_version=_version(form.version.data),
+        operations.change_status_as_asked(
+            db_session(), acting(), case, data, version_of(form.version.data)
         )
     except ValidationError as exc:
         discard_changes()
-        _flash_errors(exc.messages_dict)
+        flash_errors(exc.messages_dict)
         return _back_to(reference, "#change-status")
     except CaseworkError as exc:
         discard_changes()
@@ -333,11 +321,11 @@ def link_duplicate(reference: str) -> Any:
             flash(_("There is no case with that reference in your organisation."), "error")
             return _back_to(reference, "#link-duplicate")
         operations.link_duplicate(
-            session, acting(), survivor, duplicate, data["note"], _version(form.version.data)
+            session, acting(), survivor, duplicate, data["note"], version_of(form.version.data)
         )
     except ValidationError as exc:
         discard_changes()
-        _flash_errors(exc.messages_dict)
+        flash_errors(exc.messages_dict)
         return _back_to(reference, "#link-duplicate")
     except NotFound:
         raise
@@ -350,10 +338,3 @@ def link_duplicate(reference: str) -> Any:
         "info",
     )
     return _back_to(survivor.reference)
-
-
-def _version(value: str | None) -> int | None:
-    try:
-        return int(value or "")
-    except ValueError:
-        return None

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from marshmallow import Schema, ValidationError
@@ -25,6 +24,7 @@ from casework.families.models import (
     SupportOffered,
 )
 from casework.families.operations import RELATIVE_FIELDS
+from casework.forms import attach_errors
 
 BLANK = SelectChoice("", "—")
 
@@ -277,13 +277,6 @@ def delivery_payload(form: DeliveryForm, n: Notification) -> dict[str, Any]:
     return data
 
 
-def version_of(value: str | None) -> int | None:
-    try:
-        return int(value or "")
-    except ValueError:
-        return None
-
-
 # --- validation and errors --------------------------------------------------------------------
 
 
@@ -292,32 +285,12 @@ def load(schema: Schema, form: FlaskForm, data: dict[str, Any]) -> dict[str, Any
     try:
         return schema.load(data)
     except ValidationError as exc:
-        show_errors(form, exc.messages)
+        attach_errors(form, exc.messages)
         return None
 
 
-def show_errors(form: FlaskForm, messages: Any) -> None:
-    if not isinstance(messages, dict):
-        flash(_("Some fields are invalid."), "error")
-        return
-    for name, msgs in messages.items():
-        text = _flatten(msgs)
-        if name in form:
-            form[name].errors = list(form[name].errors or []) + text
-        else:
-            flash(" ".join(text), "error")
-
-
-def _flatten(msgs: Any) -> list[str]:
-    if isinstance(msgs, dict):
-        return [m for v in msgs.values() for m in _flatten(v)]
-    if isinstance(msgs, list | tuple):
-        return [m for v in msgs for m in _flatten(v)]
-    return [str(msgs)]
-
-
 def refused(form: FlaskForm, exc: CaseworkError) -> int:
-    show_errors(form, exc.fields)
+    attach_errors(form, exc.fields)
     flash(exc.message, "error")
     return exc.status
 

@@ -54,6 +54,7 @@ from casework.families.schemas import (
     RelativeCreateSchema,
     RelativeUpdateSchema,
 )
+from casework.forms import version_of
 from casework.web import db_session, discard_changes
 
 bp = Blueprint("families", __name__)
@@ -405,7 +406,7 @@ def notification(notification_id: uuid.UUID) -> Any:
     form.officer_id.choices = _officer_choices(n.relative.case)
     status = 200
     if request.method == "POST":
-        version = forms.version_of(form.version.data)
+        version = version_of(form.version.data)
         saved, status = _submit(
             form,
             NotificationUpdateSchema(),
