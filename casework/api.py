@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from flask_smorest import Api, Blueprint
 from marshmallow import Schema, fields, validate
+from webargs.flaskparser import FlaskParser
 
 from casework.access import Shown, dump
 from casework.auth.context import bearer_user
@@ -23,9 +25,25 @@ class CaseworkApi(Api):
         return handle_http_exception(error)
 
 
+class _Parser(FlaskParser):
+    """webargs' parser, except that JSON nested deeper than Python can parse is a malformed
+    body (400), not a server error."""
+
+    def _raw_load_json(self, req: Any) -> Any:
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:
+            # A non-empty document: webargs reads an empty one as "no body".
+            raise json.JSONDecodeError("JSON nested too deeply", "(body)", 0) from None
+
+
+class _Blueprint(Blueprint):
+    ARGUMENTS_PARSER = _Parser()
+
+
 def api_blueprint(name: str, import_name: str, path: str = "", **kwargs: Any) -> Blueprint:
     """A blueprint under /api/v1 whose every endpoint needs a valid bearer token."""
-    blp = Blueprint(name, import_name, url_prefix=API_PREFIX + path, **kwargs)
+    blp = _Blueprint(name, import_name, url_prefix=API_PREFIX + path, **kwargs)
 
     @blp.before_request
     def _authenticate() -> None:

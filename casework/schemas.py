@@ -15,9 +15,14 @@ LANGUAGE_TAG_MAX = 35
 
 
 def no_nul(value: str) -> None:
-    """A validator: no database stores NUL in text (PostgreSQL refuses it)."""
+    """A validator of text that will be stored: no NUL (PostgreSQL refuses it) and no unpaired
+    surrogate (it cannot be encoded, so it can be neither encrypted nor stored)."""
     if "\x00" in value:
         raise ValidationError("Text may not contain NUL characters.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError("Text may not contain unpaired surrogate characters.") from None
 
 
 def values_of(enum_cls: type[Enum]) -> list[str]:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from casework import registry
 from casework.audit.reads import append_read
+from casework.audit.trail import AuditActor, PlainActor
 from casework.auth.policy import Actor
 from casework.categories import SHAREABLE, Category, ordered
 
@@ -234,6 +235,19 @@ class Access:
 
     # --- reads (each records one audit event) ----------------------------------------------
 
+    def _on_behalf_of(self, owner: uuid.UUID | None) -> AuditActor:
+        """Who the read is recorded for: the actor; the instance itself (the command line) reads
+        on behalf of the organisation that owns the record, so that organisation's auditor
+        sees it."""
+        if self.actor.organisation_id is not None or owner is None:
+            return self.actor
+        return PlainActor(
+            user_id=self.actor.user_id,
+            organisation_id=owner,
+            role=self.actor.role,
+            request_id=self.actor.request_id,
+        )
+
     def read(
         self,
         resource: Resource,
@@ -256,7 +270,7 @@ class Access:
             details["related"] = list(related)
         append_read(
             self.session,
-            self.actor,
+            self._on_behalf_of(resource.record_owner(record)),
             f"{resource.kind}.read",
             object_type=resource.kind,
             object_id=resource.object_id(record),
@@ -291,9 +305,10 @@ class Access:
         union: set[str] = set().union(*(s.categories for s in shown)) if shown else set()
         references = [resource.object_id(s.record) for s in shown]
         cases = {resource.case_reference(s.record) for s in shown}
+        owners = {resource.record_owner(s.record) for s in shown}
         append_read(
             self.session,
-            self.actor,
+            self._on_behalf_of(owners.pop() if len(owners) == 1 else None),
             f"{resource.kind}.list",
             object_type=resource.kind,
             object_id=None,

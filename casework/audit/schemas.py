@@ -82,6 +82,9 @@ class EventSchema(Schema):
     categories = fields.List(fields.String(), dump_only=True)
     request_id = fields.String(dump_only=True, allow_none=True)
     decision = fields.String(dump_only=True)
+    # Non-personal facts only (the trail refuses others): the view, fields written, and for a
+    # list or search the references of the records returned.
+    details = fields.Dict(dump_only=True)
     hash = fields.String(dump_only=True)
 
 

@@ -70,6 +70,7 @@ def test_auditor_lists_own_organisation_events_newest_first(scene):
         "categories",
         "request_id",
         "decision",
+        "details",
         "hash",
     }
     assert item["actor_id"] == str(officer.id)

@@ -90,3 +90,37 @@ def test_openapi_document_is_served(client):
     assert doc["openapi"].startswith("3.")
     assert "/api/v1/users" in doc["paths"]
     assert "UserCreate" in doc["components"]["schemas"]
+
+
+DEEP = "[" * 5000 + "]" * 5000
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "/cases"),
+        ("post", "/cases/search"),
+        ("post", "/relatives/search"),
+        ("post", "/users"),
+    ],
+)
+def test_json_nested_too_deep_for_python_is_400(api, method, path):
+    caller = api("admin" if path == "/users" else "focal_point")
+    body = '{"q": ' + DEEP + "}"
+    resp = getattr(caller, method)(path, data=body, headers={"Content-Type": "application/json"})
+    assert resp.status_code == 400, resp.get_data(as_text=True)[:200]
+    assert resp.json["error"]["code"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"given_names": "Ana\ud800"},
+        {"given_names": "Ana", "circumstances": "left \udfff at night"},
+    ],
+)
+def test_an_unpaired_surrogate_is_422_naming_the_field(api, body):
+    resp = api("focal_point").post("/cases", json=body)
+    assert resp.status_code == 422
+    named = set(resp.json["error"]["fields"])
+    assert named & {"given_names", "circumstances"}
