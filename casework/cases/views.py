@@ -74,8 +74,11 @@ def _case_or_404(reference: str, *, for_update: bool = False) -> Case:
 
 
 def _case_form(**kwargs: Any) -> forms.CaseForm:
-    """The case form, with the organisations a protection flag can name, chosen by name."""
-    return forms.CaseForm(organisations=organisation_choices(db_session()), **kwargs)
+    """The case form, with the organisations a protection flag can name, chosen by name (the
+    case's own organisation is not one of them)."""
+    own = str(acting().organisation_id)
+    others = [(i, name) for i, name in organisation_choices(db_session()) if i != own]
+    return forms.CaseForm(organisations=others, **kwargs)
 
 
 def _back_to(case_reference: str, anchor: str = "") -> Any:

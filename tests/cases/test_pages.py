@@ -248,3 +248,25 @@ def test_row_errors_point_at_the_right_row(client, officer):
     assert 'id="protection_flags-0-value"' in html
     row = html[html.index('id="protection_flags-0-value"') :]
     assert row.index('class="error"') < row.index('id="protection_flags-1-kind"')
+
+
+def test_a_protection_flag_names_an_organisation_chosen_by_name(client, officer, make_org, org):
+    consulate = make_org("GT", "consulate", name="Consulado de Guatemala en Tapachula")
+    page = client.get("/cases/new").get_data(as_text=True)
+    options = dict(re.findall(r'<option value="([0-9a-f-]{36})">([^<]+)</option>', page))
+    # Other organisations are offered by name; the case's own organisation is not.
+    assert options[str(consulate.id)] == "Consulado de Guatemala en Tapachula (GT)"
+    assert str(org.id) not in options
+    resp = _register(
+        client,
+        given_names="Ana",
+        **{
+            "protection_flags-0-kind": "organisation",
+            "protection_flags-0-value": str(consulate.id),
+            "protection_flags-0-reason": "Fled the authorities of her country",
+        },
+    )
+    assert resp.status_code == 303
+    html = client.get(resp.headers["Location"]).get_data(as_text=True)
+    flags = html[html.index('id="protection-flags"') :]
+    assert "Consulado de Guatemala en Tapachula" in flags[: flags.index("</section>")]
