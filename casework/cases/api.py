@@ -30,7 +30,7 @@ from casework.cases.schemas import (
     filters_from,
 )
 from casework.categories import Category
-from casework.errors import NotFound, or_404
+from casework.errors import NotFound
 from casework.web import db_session
 
 #: What a list row shows (CaseSummarySchema): who the person is and where last seen.
@@ -57,14 +57,11 @@ def _headers(case: Case) -> dict[str, str]:
 
 
 def _case_or_404(reference: str, *, for_update: bool = False) -> Case:
-    """The actor's organisation's case, for a write (another's, or a granted one, is a 404)."""
-    found = queries.case_by_reference(db_session(), acting(), reference, for_update=for_update)
-    return or_404(found, "No such case.")
+    return queries.case_or_404(db_session(), acting(), reference, for_update=for_update)
 
 
 def _visible_or_404(access: Access, reference: str) -> Case:
-    """A case the actor may read (own or granted), else 404."""
-    return or_404(queries.visible_case(access, reference), "No such case.")
+    return queries.visible_case_or_404(access, reference)
 
 
 def _search(args: dict[str, Any], view: str):

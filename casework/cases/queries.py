@@ -32,6 +32,7 @@ from casework.cases.models import (
 from casework.cases.resources import CASE
 from casework.cases.values import ApproxDate
 from casework.crypto import name_matcher
+from casework.errors import or_404
 from casework.keys import indexer
 from casework.keys.service import newest_owners
 
@@ -330,3 +331,19 @@ def denial_subject(
         return None
     case = case_by_reference(session, actor, reference)
     return ("case", case.reference, case.reference) if case is not None else None
+
+
+# --- look-ups that answer 404 (pages, API and commands share them) -----------------------
+
+
+def case_or_404(
+    session: Session, actor: Actor, reference: str, *, for_update: bool = False
+) -> Case:
+    """The actor's organisation's case, for a write; another's, or a granted one, is a 404."""
+    found = case_by_reference(session, actor, reference, for_update=for_update)
+    return or_404(found, "No such case.")
+
+
+def visible_case_or_404(access: Access, reference: str) -> Case:
+    """A case the actor may read (own or granted), else a 404."""
+    return or_404(visible_case(access, reference), "No such case.")

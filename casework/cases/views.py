@@ -37,7 +37,7 @@ from casework.cases.schemas import (
 )
 from casework.cases.values import country_name
 from casework.categories import Category
-from casework.errors import CaseworkError, NotFound, VersionConflict, or_404
+from casework.errors import CaseworkError, NotFound, VersionConflict
 from casework.forms import attach_errors, flash_errors, version_of
 from casework.web import db_session, discard_changes
 
@@ -69,8 +69,7 @@ def _labels() -> dict[str, Any]:
 
 
 def _case_or_404(reference: str, *, for_update: bool = False) -> Case:
-    found = queries.case_by_reference(db_session(), acting(), reference, for_update=for_update)
-    return or_404(found, _("No such case."))
+    return queries.case_or_404(db_session(), acting(), reference, for_update=for_update)
 
 
 def _case_form(**kwargs: Any) -> forms.CaseForm:
@@ -240,7 +239,7 @@ def detail(reference: str) -> Any:
     session = db_session()
     actor = acting()
     access = Access(session, actor)
-    case = or_404(queries.visible_case(access, reference), _("No such case."))
+    case = queries.visible_case_or_404(access, reference)
     owned = access.shown(CASE, case).is_owned
     writable = owned and not case.is_shredded
     duplicates = []

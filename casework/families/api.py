@@ -27,7 +27,6 @@ from casework.cases import queries as case_queries
 from casework.cases.models import Case
 from casework.categories import Category
 from casework.db import utcnow
-from casework.errors import NotFound
 from casework.families import operations, queries
 from casework.families.models import Consent, Notification, Relative
 from casework.families.policy import (
@@ -82,49 +81,27 @@ def _access() -> Access:
 
 
 def _case(reference: str) -> Case:
-    """The actor's organisation's case, for a write (another's, or a granted one, is a 404)."""
-    case = case_queries.case_by_reference(db_session(), acting(), reference)
-    if case is None:
-        raise NotFound("No such case.")
-    return case
+    return case_queries.case_or_404(db_session(), acting(), reference)
 
 
 def _visible_case(access: Access, reference: str) -> Case:
-    """A case the actor may read (own or granted), else 404."""
-    case = case_queries.visible_case(access, reference)
-    if case is None:
-        raise NotFound("No such case.")
-    return case
+    return case_queries.visible_case_or_404(access, reference)
 
 
 def _relative(relative_id: uuid.UUID) -> Relative:
-    """The actor's organisation's relative, for a write (anything else is a 404)."""
-    relative = queries.owned_relative(db_session(), relative_id, acting())
-    if relative is None:
-        raise NotFound("No such relative.")
-    return relative
+    return queries.relative_or_404(db_session(), acting(), relative_id)
 
 
 def _visible_relative(access: Access, relative_id: uuid.UUID, category: str) -> Relative:
-    """A relative the actor may read and of whom `category` may be shown, else 404."""
-    relative = queries.visible_relative(access, relative_id)
-    if relative is None or not access.shown(RELATIVE, relative).shows(category):
-        raise NotFound("No such relative.")
-    return relative
+    return queries.visible_relative_or_404(access, relative_id, category)
 
 
 def _consent(consent_id: uuid.UUID) -> Consent:
-    consent = queries.consent_for_actor(db_session(), consent_id, acting())
-    if consent is None:
-        raise NotFound("No such consent.")
-    return consent
+    return queries.consent_or_404(db_session(), acting(), consent_id)
 
 
 def _notification(notification_id: uuid.UUID) -> Notification:
-    found = queries.notification_for_actor(db_session(), notification_id, acting())
-    if found is None:
-        raise NotFound("No such notification.")
-    return found
+    return queries.notification_or_404(db_session(), acting(), notification_id)
 
 
 # --- relatives --------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from casework.access import Access
 from casework.auth.models import User
 from casework.auth.policy import Actor
 from casework.cases.models import Case
+from casework.errors import NotFound, or_404
 from casework.families.models import (
     Consent,
     ConsentPurpose,
@@ -237,3 +238,31 @@ def cases_of_organisation(session: Session, organisation_id: uuid.UUID) -> list[
         .order_by(Case.created_at, Case.id)
     )
     return list(session.scalars(stmt).unique())
+
+
+# --- look-ups that answer 404 (pages and API share them) ---------------------------------
+
+
+def relative_or_404(session: Session, actor: Actor, relative_id: uuid.UUID) -> Relative:
+    """The actor's organisation's relative, for a write (anything else is a 404)."""
+    return or_404(owned_relative(session, relative_id, actor), "No such relative.")
+
+
+def visible_relative_or_404(
+    access: Access, relative_id: uuid.UUID, category: str | None = None
+) -> Relative:
+    """A relative the actor may read, and of whom `category` (else: anything) may be shown."""
+    relative = visible_relative(access, relative_id)
+    if relative is not None:
+        shown = access.shown(RELATIVE, relative)
+        if shown.shows(category) if category else shown.categories:
+            return relative
+    raise NotFound("No such relative.")
+
+
+def consent_or_404(session: Session, actor: Actor, consent_id: uuid.UUID) -> Consent:
+    return or_404(consent_for_actor(session, consent_id, actor), "No such consent.")
+
+
+def notification_or_404(session: Session, actor: Actor, notification_id: uuid.UUID) -> Notification:
+    return or_404(notification_for_actor(session, notification_id, actor), "No such notification.")

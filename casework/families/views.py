@@ -28,7 +28,7 @@ from casework.cases.forms import STATUS_LABELS
 from casework.cases.models import Case
 from casework.categories import Category
 from casework.db import utcnow
-from casework.errors import CaseworkError, NotFound
+from casework.errors import CaseworkError
 from casework.families import forms, operations, queries
 from casework.families.models import Relative
 from casework.families.policy import (
@@ -83,33 +83,20 @@ def _access() -> Access:
 
 
 def _case(reference: str) -> Case:
-    """The actor's organisation's case, for a write."""
-    case = case_queries.case_by_reference(db_session(), acting(), reference)
-    if case is None:
-        raise NotFound()
-    return case
+    return case_queries.case_or_404(db_session(), acting(), reference)
 
 
 def _visible_case(access: Access, reference: str) -> Case:
-    case = case_queries.visible_case(access, reference)
-    if case is None:
-        raise NotFound()
-    return case
+    return case_queries.visible_case_or_404(access, reference)
 
 
 def _relative(relative_id: uuid.UUID) -> Relative:
     """The actor's organisation's relative, for a write or a page that leads to one."""
-    relative = queries.owned_relative(db_session(), relative_id, acting())
-    if relative is None:
-        raise NotFound()
-    return relative
+    return queries.relative_or_404(db_session(), acting(), relative_id)
 
 
 def _visible_relative(access: Access, relative_id: uuid.UUID) -> Relative:
-    relative = queries.visible_relative(access, relative_id)
-    if relative is None or not access.shown(RELATIVE, relative).categories:
-        raise NotFound()
-    return relative
+    return queries.visible_relative_or_404(access, relative_id)
 
 
 def _officer_choices(case: Case) -> list[SelectChoice]:
@@ -341,9 +328,7 @@ def give_consent(relative_id: uuid.UUID) -> Any:
 @require(WITHDRAW_CONSENT)
 def withdraw_consent(consent_id: uuid.UUID) -> Any:
     actor, session = acting(), db_session()
-    consent = queries.consent_for_actor(session, consent_id, actor)
-    if consent is None:
-        raise NotFound()
+    consent = queries.consent_or_404(session, actor, consent_id)
     form = forms.WithdrawForm()
     status = 200
     if request.method == "POST":
@@ -393,9 +378,7 @@ def plan_notification(relative_id: uuid.UUID) -> Any:
 def notification(notification_id: uuid.UUID) -> Any:
     """Record a delivery or an outcome, reschedule, or close out a follow-up."""
     actor, session = acting(), db_session()
-    n = queries.notification_for_actor(session, notification_id, actor)
-    if n is None:
-        raise NotFound()
+    n = queries.notification_or_404(session, actor, notification_id)
     if request.method == "GET":
         Access(session, actor).read(
             RELATIVE, n.relative, view="notification_page", only=[Category.notifications]
