@@ -189,18 +189,18 @@ def demo(ctx: CliContext, host: str, port: int, no_serve: bool) -> None:
         _serve(ctx.app, host, port)
 
 
-def _load_domain_commands() -> None:
+def load_domain_commands(group: click.Group) -> None:
     """Each domain's commands, from the registry, lowest layer first (a group may be extended
     by a higher domain, e.g. `keys shred` by the case registry)."""
     groups: dict[str, click.Group] = {}
     for _, command in registry.each("cli"):
         target = registry.resolve(command.ref)
         if command.group is None:
-            main.add_command(target)
+            group.add_command(target)
             if isinstance(target, click.Group):
                 groups[target.name or ""] = target
         else:
             groups[command.group].add_command(target)
 
 
-_load_domain_commands()
+load_domain_commands(main)

@@ -136,6 +136,18 @@ def actions() -> dict[str, frozenset[str]]:
     return _ACTIONS
 
 
+@contextmanager
+def also_installed(*packages: str) -> Iterator[None]:
+    """Install more domains for the duration of a block (tests of the registry itself)."""
+    global INSTALLED, _DOMAINS, _ACTIONS
+    saved = INSTALLED
+    INSTALLED, _DOMAINS, _ACTIONS = (*saved, *packages), None, None
+    try:
+        yield
+    finally:
+        INSTALLED, _DOMAINS, _ACTIONS = saved, None, None
+
+
 def import_models() -> None:
     """Import every domain's models, so that the metadata is complete."""
     for domain in domains():

@@ -12,4 +12,5 @@ DOMAIN = Domain(
     api=("casework.audit.api:blp",),
     cli=(Command("casework.audit.cli:audit"),),
     nav=(Link("audit.events", _l("Audit trail"), "audit.read"),),
+    resources=("casework.audit.resources:AUDIT_EVENT",),
 )

@@ -37,4 +37,5 @@ DOMAIN = Domain(
     ),
     case_links=(Link("families.family", _l("Family and notifications"), "relatives.read"),),
     hooks=((registry.CLOSE_REFUSAL, "casework.families.policy:refuse_closing"),),
+    resources=("casework.families.resources:RELATIVE",),
 )
