@@ -197,16 +197,12 @@ class Access:
     def categories_of(self, resource: Resource, records: Sequence[Any]) -> list[frozenset[str]]:
         """Per record, the categories the actor may see (empty: not visible at all)."""
         own = self.own_categories(resource)
-        foreign = [
-            resource.record_case_id(r)
-            for r in records
-            if not self.is_system and resource.record_owner(r) != self.actor.organisation_id
-        ]
+        foreign = [resource.record_case_id(r) for r in records if not self.owns(resource, r)]
         self._load_grants(foreign)
         kinds = frozenset(c.value for c in resource.categories)
         result = []
         for record in records:
-            if self.is_system or resource.record_owner(record) == self.actor.organisation_id:
+            if self.owns(resource, record):
                 result.append(own)
             else:
                 granted = self._granted.get(resource.record_case_id(record), frozenset())
@@ -227,11 +223,14 @@ class Access:
         for case_id, categories in found.items():
             self._granted[case_id] = frozenset(categories & shareable)
 
+    def owns(self, resource: Resource, record: Any) -> bool:
+        """Does the actor's organisation own the record (may it change it)?"""
+        return self.is_system or resource.record_owner(record) == self.actor.organisation_id
+
     def shown(self, resource: Resource, record: Any) -> Shown[Any]:
         """The record with the categories the actor may see, without recording a read."""
         (categories,) = self.categories_of(resource, [record])
-        owned = self.is_system or resource.record_owner(record) == self.actor.organisation_id
-        return Shown(record, categories, owned, resource.field_categories)
+        return Shown(record, categories, self.owns(resource, record), resource.field_categories)
 
     # --- reads (each records one audit event) ----------------------------------------------
 
@@ -300,7 +299,7 @@ class Access:
                 continue
             if narrowed is not None:
                 categories = categories & narrowed
-            owned = self.is_system or resource.record_owner(record) == self.actor.organisation_id
+            owned = self.owns(resource, record)
             shown.append(Shown(record, categories, owned, resource.field_categories))
         union: set[str] = set().union(*(s.categories for s in shown)) if shown else set()
         references = [resource.object_id(s.record) for s in shown]

@@ -240,7 +240,7 @@ def detail(reference: str) -> Any:
     actor = acting()
     access = Access(session, actor)
     case = queries.visible_case_or_404(access, reference)
-    owned = access.shown(CASE, case).is_owned
+    owned = access.owns(CASE, case)
     writable = owned and not case.is_shredded
     duplicates = []
     if writable and can(actor, LINK_DUPLICATES) and case.duplicate_of_id is None:

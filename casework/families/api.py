@@ -25,6 +25,7 @@ from casework.auth.context import acting
 from casework.auth.policy import require
 from casework.cases import queries as case_queries
 from casework.cases.models import Case
+from casework.cases.resources import CASE
 from casework.categories import Category
 from casework.db import utcnow
 from casework.families import operations, queries
@@ -272,7 +273,7 @@ def list_notifications(args: dict[str, Any], reference: str) -> Any:
         RELATIVE, relatives, view="notifications", only=[Category.notifications], page=page
     )
     allowed = {s.record.id: s.categories for s in shown}
-    owned = access.is_system or case.organisation_id == access.actor.organisation_id
+    owned = access.owns(CASE, case)
     fields = dict(Notification.__categories__)
     rows = [Shown(n, allowed.get(n.relative_id, frozenset()), owned, fields) for n in items]
     return shaped_page(NotificationSchema(), rows, page, per_page, total)

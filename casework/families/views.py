@@ -26,6 +26,7 @@ from casework.auth.queries import organisation_choices
 from casework.cases import queries as case_queries
 from casework.cases.forms import STATUS_LABELS
 from casework.cases.models import Case
+from casework.cases.resources import CASE
 from casework.categories import Category
 from casework.db import utcnow
 from casework.errors import CaseworkError
@@ -142,7 +143,7 @@ def _family_page(case: Case, form: forms.RelativeForm, status: int = 200) -> Any
     shown = access.read_page(
         RELATIVE, relatives, view="family_page", only=[Category.family_contacts]
     )
-    owned = access.is_system or case.organisation_id == access.actor.organisation_id
+    owned = access.owns(CASE, case)
     return render_template(
         "families/family.html",
         case=case,
