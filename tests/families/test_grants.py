@@ -10,7 +10,7 @@ from sqlalchemy import select
 from casework import registry
 from casework.cases.models import Case
 from tests.cases.test_grants import StandInGrants
-from tests.families.helpers import CANARY_E164, CANARY_NAME, CANARY_SAFETY
+from tests.families.helpers import CANARY_E164, CANARY_NAME, CANARY_SAFETY, relative_body
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def test_family_contacts_granted_are_readable_and_nothing_else(grants, scene, ap
     assert their_liaison.get(f"/relatives/{relative_id}").status_code == 200
     patch = their_liaison.patch(f"/relatives/{relative_id}", json={"version": 1})
     assert patch.status_code == 404
-    assert reader.post(f"/cases/{ref}/relatives", json={"full_name": "X"}).status_code == 404
+    assert reader.post(f"/cases/{ref}/relatives", json=relative_body()).status_code == 404
     # The hotline look-up stays within the reader's own organisation.
     found = reader.post("/relatives/search", json={"phone": CANARY_E164})
     assert found.status_code == 200 and found.json["items"] == []
