@@ -66,9 +66,10 @@ class GrantProvider(Protocol):
     """What other organisations were granted (registered by the exchange domain)."""
 
     def granted_case_ids(
-        self, session: Session, actor: Actor, purpose: str | None
+        self, session: Session, actor: Actor, purpose: str | None, categories: frozenset[str]
     ) -> Select[Any] | None:
-        """A SELECT of the case ids granted to the actor's organisation, or None for none."""
+        """A SELECT of the ids of the cases granted to the actor's organisation with at least
+        one of `categories` (a resource's), or None for none."""
 
     def granted_categories(
         self, session: Session, actor: Actor, purpose: str | None, case_ids: Sequence[uuid.UUID]
@@ -158,12 +159,16 @@ class Access:
             return []
         return registry.providers(registry.GRANT_PROVIDER)
 
-    def _visible(self, resource: Resource) -> ColumnElement[bool]:
+    def _visible(self, resource: Resource, reaching: Resource | None) -> ColumnElement[bool]:
+        # `reaching`: the records are a way to records of another kind (a case, to reach its
+        # relatives), so what counts is what the actor may see of that kind.
+        wanted = reaching or resource
         branches: list[ColumnElement[bool]] = []
-        if self.own_categories(resource):
+        if self.own_categories(wanted):
             branches.append(resource.owner() == self.actor.organisation_id)
+        kinds = frozenset(c.value for c in wanted.categories)
         for provider in self._providers():
-            granted = provider.granted_case_ids(self.session, self.actor, self.purpose)
+            granted = provider.granted_case_ids(self.session, self.actor, self.purpose, kinds)
             if granted is not None:
                 foreign = resource.owner() != self.actor.organisation_id
                 branches.append(foreign & resource.case_id().in_(granted))
@@ -173,15 +178,18 @@ class Access:
 
     # --- scoping queries -------------------------------------------------------------------
 
-    def select(self, resource: Resource) -> Select[Any]:
-        """SELECT of the resource's records the actor may see (own and granted)."""
-        return self.scope(resource.base(), resource)
+    def select(self, resource: Resource, *, reaching: Resource | None = None) -> Select[Any]:
+        """SELECT of the resource's records the actor may see (own and granted); with
+        `reaching`, those through which the actor may see records of that other kind."""
+        return self.scope(resource.base(), resource, reaching=reaching)
 
-    def scope(self, stmt: Select[Any], resource: Resource) -> Select[Any]:
+    def scope(
+        self, stmt: Select[Any], resource: Resource, *, reaching: Resource | None = None
+    ) -> Select[Any]:
         """Restrict a statement (that has `resource.base()`'s joins) to what the actor may see."""
         if self.is_system:
             return stmt
-        return stmt.where(self._visible(resource))
+        return stmt.where(self._visible(resource, reaching))
 
     def owned(self, stmt: Select[Any], resource: Resource) -> Select[Any]:
         """Restrict to the actor's own organisation's records: for writes and their checks."""

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, load_only
 
-from casework.access import Access
+from casework.access import Access, Resource
 from casework.access.gateway import same_owner
 from casework.auth.models import Organisation
 from casework.auth.policy import Actor
@@ -119,12 +119,16 @@ def _owned(session: Session, actor: Actor) -> Select[tuple[Case]]:
     return Access(session, actor).owned_select(CASE)
 
 
-def visible_case(access: Access, reference: str) -> Case | None:
-    """The case with this reference if the actor may see it (own or granted), else None."""
+def visible_case(
+    access: Access, reference: str, *, reaching: Resource | None = None
+) -> Case | None:
+    """The case with this reference if the actor may see it (own or granted), else None;
+    with `reaching`, if the actor may see records of that kind through it (its relatives)."""
     ref = normalise_reference(reference)
     if not is_reference(ref):
         return None
-    return access.session.scalar(access.select(CASE).where(Case.reference == ref))
+    stmt = access.select(CASE, reaching=reaching).where(Case.reference == ref)
+    return access.session.scalar(stmt)
 
 
 def case_by_reference(
@@ -344,6 +348,8 @@ def case_or_404(
     return or_404(found, "No such case.")
 
 
-def visible_case_or_404(access: Access, reference: str) -> Case:
-    """A case the actor may read (own or granted), else a 404."""
-    return or_404(visible_case(access, reference), "No such case.")
+def visible_case_or_404(
+    access: Access, reference: str, *, reaching: Resource | None = None
+) -> Case:
+    """A case the actor may read (own or granted), else a 404 (see `visible_case`)."""
+    return or_404(visible_case(access, reference, reaching=reaching), "No such case.")

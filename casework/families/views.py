@@ -88,7 +88,7 @@ def _case(reference: str) -> Case:
 
 
 def _visible_case(access: Access, reference: str) -> Case:
-    return case_queries.visible_case_or_404(access, reference)
+    return case_queries.visible_case_or_404(access, reference, reaching=RELATIVE)
 
 
 def _relative(relative_id: uuid.UUID) -> Relative:

@@ -26,8 +26,9 @@ class StandInGrants:
     def grant(self, organisation_id: uuid.UUID, case_id: uuid.UUID, categories: set[str]):
         self.grants.setdefault(organisation_id, {})[case_id] = set(categories)
 
-    def granted_case_ids(self, session, actor, purpose):
-        ids = list(self.grants.get(actor.organisation_id, {}))
+    def granted_case_ids(self, session, actor, purpose, categories):
+        mine = self.grants.get(actor.organisation_id, {})
+        ids = [case_id for case_id, granted in mine.items() if granted & categories]
         return select(Case.id).where(Case.id.in_(ids)) if ids else None
 
     def granted_categories(
