@@ -7,6 +7,7 @@ from typing import Any
 from flask import jsonify, url_for
 
 from casework.access import Access
+from casework.access.current import current_access
 from casework.api import PageArgs, api_blueprint, expected_version, page_of, shaped, shaped_page
 from casework.auth.context import acting
 from casework.auth.policy import require
@@ -65,7 +66,7 @@ def _visible_or_404(access: Access, reference: str) -> Case:
 
 
 def _search(args: dict[str, Any], view: str):
-    access = Access(db_session(), acting())
+    access = current_access()
     page, per_page = args["page"], args["per_page"]
     found = queries.search_cases(access, filters_from(args), page, per_page)
     shown = access.read_page(CASE, found.items, view=view, only=LIST_CATEGORIES, page=page)
@@ -113,7 +114,7 @@ def create_case(data: dict[str, Any]):
 def get_case(reference: str):
     """One case (the read is audited): the caller's organisation's, or one granted to it, with
     only the granted categories; anything else is a 404."""
-    access = Access(db_session(), acting())
+    access = current_access()
     case = _visible_or_404(access, reference)
     return shaped(CaseSchema(), access.read(CASE, case, view="case"), headers=_headers(case))
 
@@ -169,7 +170,7 @@ def link_duplicate(data: dict[str, Any], reference: str):
 @blp.response(200, TimelineSchema)
 def timeline(args: dict[str, Any], reference: str):
     """The case's history, oldest first, with that of cases linked into it as duplicates."""
-    access = Access(db_session(), acting())
+    access = current_access()
     case = _visible_or_404(access, reference)
     page, per_page = args["page"], args["per_page"]
     shown = access.read(CASE, case, view="timeline", only=[Category.circumstances])

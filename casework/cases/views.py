@@ -13,6 +13,7 @@ from flask_login import login_required
 from marshmallow import ValidationError
 
 from casework.access import Access
+from casework.access.current import current_access
 from casework.auth.context import acting
 from casework.auth.policy import can, require
 from casework.auth.queries import organisation_choices
@@ -105,7 +106,7 @@ def index() -> Any:
     except ValidationError as exc:
         attach_errors(form, exc.messages_dict)
         return render_template("cases/list.html", form=form, found=None, page=1), 422
-    access = Access(db_session(), acting())
+    access = current_access()
     found = queries.search_cases(access, filters_from(args), args["page"], args["per_page"])
     rows = access.read_page(
         CASE,
@@ -204,7 +205,7 @@ def _conflict(reference: str, payload: dict[str, Any]) -> Any:
     form.add_blank_rows()
     yours = forms.payload_as_form_data(payload, current.version)
     differing = [name for name in payload if _shown(yours.get(name)) != _shown(theirs.get(name))]
-    Access(db_session(), acting()).read(CASE, current, view="conflict")
+    current_access().read(CASE, current, view="conflict")
     # The page shows the stored record, so its read is audited although the answer is a 409.
     g.commit_on_error = True
     return render_template(

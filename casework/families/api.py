@@ -12,7 +12,8 @@ from typing import Any
 
 from flask import url_for
 
-from casework.access import Access, Shown
+from casework.access import Shown
+from casework.access.current import current_access
 from casework.api import (
     PageArgs,
     api_blueprint,
@@ -23,13 +24,11 @@ from casework.api import (
 )
 from casework.auth.context import acting
 from casework.auth.policy import require
-from casework.cases import queries as case_queries
-from casework.cases.models import Case
 from casework.cases.resources import CASE
 from casework.categories import Category
 from casework.db import utcnow
-from casework.families import operations, queries
-from casework.families.models import Consent, Notification, Relative
+from casework.families import lookups, operations, queries
+from casework.families.models import Notification
 from casework.families.policy import (
     CREATE_RELATIVE,
     ERASE_RELATIVE,
@@ -77,34 +76,6 @@ def _etag(record: Any) -> dict[str, str]:
     return {"ETag": f'"{record.version}"'}
 
 
-def _access() -> Access:
-    return Access(db_session(), acting())
-
-
-def _case(reference: str) -> Case:
-    return case_queries.case_or_404(db_session(), acting(), reference)
-
-
-def _visible_case(access: Access, reference: str) -> Case:
-    return case_queries.visible_case_or_404(access, reference, reaching=RELATIVE)
-
-
-def _relative(relative_id: uuid.UUID) -> Relative:
-    return queries.relative_or_404(db_session(), acting(), relative_id)
-
-
-def _visible_relative(access: Access, relative_id: uuid.UUID, category: str) -> Relative:
-    return queries.visible_relative_or_404(access, relative_id, category)
-
-
-def _consent(consent_id: uuid.UUID) -> Consent:
-    return queries.consent_or_404(db_session(), acting(), consent_id)
-
-
-def _notification(notification_id: uuid.UUID) -> Notification:
-    return queries.notification_or_404(db_session(), acting(), notification_id)
-
-
 # --- relatives --------------------------------------------------------------------------------
 
 
@@ -114,8 +85,8 @@ def _notification(notification_id: uuid.UUID) -> Notification:
 @blp.response(200, RelativeListSchema)
 def list_relatives(args: dict[str, Any], reference: str) -> Any:
     """The relatives of a case with their contacts (one audited read per page)."""
-    access = _access()
-    case = _visible_case(access, reference)
+    access = current_access()
+    case = lookups.visible_case(access, reference)
     page, per_page = args["page"], args["per_page"]
     items, total = queries.relatives_of_case(access, case.id, page, per_page)
     shown = access.read_page(
@@ -131,14 +102,16 @@ def list_relatives(args: dict[str, Any], reference: str) -> Any:
 def create_relative(data: dict[str, Any], reference: str) -> Any:
     """Add a relative; the phone is returned in E.164 (national numbers read for
     `phone_region`, default the organisation's country)."""
-    relative = operations.create_relative(db_session(), acting(), _case(reference), data)
+    relative = operations.create_relative(
+        db_session(), acting(), lookups.owned_case(reference), data
+    )
     headers = _etag(relative)
     headers["Location"] = url_for("families_api.get_relative", relative_id=relative.id)
     return relative, headers
 
 
 def _lookup(args: dict[str, Any]) -> Any:
-    access = _access()
+    access = current_access()
     found = operations.lookup_relatives(
         access.session,
         access.actor,
@@ -187,8 +160,8 @@ def search_relatives(args: dict[str, Any]) -> Any:
 def get_relative(relative_id: uuid.UUID) -> Any:
     """One relative with contacts and safety note (the read is audited): the caller's
     organisation's, or one granted to it with family contacts; anything else is a 404."""
-    access = _access()
-    relative = _visible_relative(access, relative_id, Category.family_contacts)
+    access = current_access()
+    relative = lookups.visible_relative(access, relative_id, Category.family_contacts)
     shown = access.read(RELATIVE, relative, view="relative", only=[Category.family_contacts])
     return shaped(RelativeSchema(), shown, headers=_etag(relative))
 
@@ -200,7 +173,7 @@ def get_relative(relative_id: uuid.UUID) -> Any:
 def update_relative(data: dict[str, Any], relative_id: uuid.UUID) -> Any:
     """Change a relative; needs `version` (or If-Match), a stale one gets 409."""
     version = expected_version(data.pop("version", None))
-    relative = _relative(relative_id)
+    relative = lookups.owned_relative(relative_id)
     operations.update_relative(db_session(), acting(), relative, data, version)
     return relative, _etag(relative)
 
@@ -213,7 +186,7 @@ def erase_relative(data: dict[str, Any], relative_id: uuid.UUID) -> Any:
     """A relative's erasure request: their data key is destroyed (contacts, consent evidence and
     notification notes become unreadable, look-ups no longer find them); the non-personal facts
     of the notification history stay. Needs {"confirm": true}. Irreversible."""
-    relative = _relative(relative_id)
+    relative = lookups.owned_relative(relative_id)
     operations.erase_relative(db_session(), acting(), relative, data.get("note"))
     return relative
 
@@ -227,8 +200,8 @@ def erase_relative(data: dict[str, Any], relative_id: uuid.UUID) -> Any:
 @blp.response(200, ConsentListSchema)
 def list_consents(args: dict[str, Any], relative_id: uuid.UUID) -> Any:
     """The relative's consent records, withdrawn ones included (the read is audited)."""
-    access = _access()
-    relative = _visible_relative(access, relative_id, Category.consent)
+    access = current_access()
+    relative = lookups.visible_relative(access, relative_id, Category.consent)
     page, per_page = args["page"], args["per_page"]
     items, total = queries.consents_of_relative(access.session, relative.id, page, per_page)
     access.read(RELATIVE, relative, view="consents", only=[Category.consent])
@@ -242,7 +215,9 @@ def list_consents(args: dict[str, Any], relative_id: uuid.UUID) -> Any:
 def give_consent(data: dict[str, Any], relative_id: uuid.UUID) -> Any:
     """Record a consent: purpose (contact, tracing, identification, dna), scope (a list of
     {"kind": "organisation"|"category"|"any", "value"}), date given, evidence reference."""
-    return operations.give_consent(db_session(), acting(), _relative(relative_id), data)
+    return operations.give_consent(
+        db_session(), acting(), lookups.owned_relative(relative_id), data
+    )
 
 
 @blp.route("/consents/<uuid:consent_id>/withdraw", methods=["POST"])
@@ -251,7 +226,9 @@ def give_consent(data: dict[str, Any], relative_id: uuid.UUID) -> Any:
 @blp.response(200, ConsentSchema)
 def withdraw_consent(data: dict[str, Any], consent_id: uuid.UUID) -> Any:
     """Withdraw a consent; it takes effect at once and the record stays."""
-    return operations.withdraw_consent(db_session(), acting(), _consent(consent_id), data["reason"])
+    return operations.withdraw_consent(
+        db_session(), acting(), lookups.owned_consent(consent_id), data["reason"]
+    )
 
 
 # --- notifications ----------------------------------------------------------------------------
@@ -264,8 +241,8 @@ def withdraw_consent(data: dict[str, Any], consent_id: uuid.UUID) -> Any:
 def list_notifications(args: dict[str, Any], reference: str) -> Any:
     """The notifications to the case's relatives, by planned date (one audited read per page,
     naming the relatives whose notifications are shown; notes only where they may be seen)."""
-    access = _access()
-    case = _visible_case(access, reference)
+    access = current_access()
+    case = lookups.visible_case(access, reference)
     page, per_page = args["page"], args["per_page"]
     items, total = queries.notifications_of_case(access.session, case.id, page, per_page)
     relatives = list({n.relative_id: n.relative for n in items}.values())
@@ -287,7 +264,9 @@ def plan_notification(data: dict[str, Any], reference: str) -> Any:
     """Plan a notification to a relative of the case. An `identification` (death) notification
     needs a confirmed identification of the case (409 otherwise) and `officer_id`, `channel`
     and `support_offered` (offered or referred)."""
-    notification = operations.plan_notification(db_session(), acting(), _case(reference), data)
+    notification = operations.plan_notification(
+        db_session(), acting(), lookups.owned_case(reference), data
+    )
     return notification, _etag(notification)
 
 
@@ -299,7 +278,7 @@ def update_notification(data: dict[str, Any], notification_id: uuid.UUID) -> Any
     """Record a delivery (`delivered_date`, `outcome`), reschedule, or close out a follow-up;
     needs `version` (or If-Match), a stale one gets 409."""
     version = expected_version(data.pop("version", None))
-    notification = _notification(notification_id)
+    notification = lookups.owned_notification(notification_id)
     operations.update_notification(db_session(), acting(), notification, data, version)
     return notification, _etag(notification)
 
@@ -327,5 +306,5 @@ def no_relative_reachable(data: dict[str, Any], reference: str) -> Any:
     deceased_identified can be closed only after such a notification was delivered to at
     least one relative, or after this record."""
     return operations.record_no_relative_reachable(
-        db_session(), acting(), _case(reference), data["no_relative_reachable_reason"]
+        db_session(), acting(), lookups.owned_case(reference), data["no_relative_reachable_reason"]
     )

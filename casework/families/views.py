@@ -20,17 +20,17 @@ from marshmallow import Schema
 from wtforms.fields.choices import SelectChoice
 
 from casework.access import Access, Shown
+from casework.access.current import current_access
 from casework.auth.context import acting
 from casework.auth.policy import can, require
 from casework.auth.queries import organisation_choices
-from casework.cases import queries as case_queries
 from casework.cases.forms import STATUS_LABELS
 from casework.cases.models import Case
 from casework.cases.resources import CASE
 from casework.categories import Category
 from casework.db import utcnow
 from casework.errors import CaseworkError
-from casework.families import forms, operations, queries
+from casework.families import forms, lookups, operations, queries
 from casework.families.models import Relative
 from casework.families.policy import (
     CREATE_RELATIVE,
@@ -79,27 +79,6 @@ def _labels() -> dict[str, Any]:
 # --- look-ups ---------------------------------------------------------------------------------
 
 
-def _access() -> Access:
-    return Access(db_session(), acting())
-
-
-def _case(reference: str) -> Case:
-    return case_queries.case_or_404(db_session(), acting(), reference)
-
-
-def _visible_case(access: Access, reference: str) -> Case:
-    return case_queries.visible_case_or_404(access, reference, reaching=RELATIVE)
-
-
-def _relative(relative_id: uuid.UUID) -> Relative:
-    """The actor's organisation's relative, for a write or a page that leads to one."""
-    return queries.relative_or_404(db_session(), acting(), relative_id)
-
-
-def _visible_relative(access: Access, relative_id: uuid.UUID) -> Relative:
-    return queries.visible_relative_or_404(access, relative_id)
-
-
 def _officer_choices(case: Case) -> list[SelectChoice]:
     users = queries.officers_of_organisation(db_session(), case.organisation_id)
     return [forms.BLANK] + [SelectChoice(str(u.id), u.email) for u in users]
@@ -138,7 +117,7 @@ def _submit(
 
 
 def _family_page(case: Case, form: forms.RelativeForm, status: int = 200) -> Any:
-    access = _access()
+    access = current_access()
     relatives, _total = queries.relatives_of_case(access, case.id, 1, 500)
     shown = access.read_page(
         RELATIVE, relatives, view="family_page", only=[Category.family_contacts]
@@ -166,14 +145,16 @@ def _needs_notification(case: Case) -> bool:
 @require(READ_RELATIVES)
 def family(reference: str) -> Any:
     """A case's relatives, the form to add one, and the no-relative-reachable record."""
-    return _family_page(_visible_case(_access(), reference), forms.RelativeForm(formdata=None))
+    return _family_page(
+        lookups.visible_case(current_access(), reference), forms.RelativeForm(formdata=None)
+    )
 
 
 @bp.route("/cases/<reference>/family", methods=["POST"])
 @login_required
 @require(CREATE_RELATIVE)
 def add_relative(reference: str) -> Any:
-    case = _case(reference)
+    case = lookups.owned_case(reference)
     form = forms.RelativeForm()
     relative, status = _submit(
         form,
@@ -192,7 +173,7 @@ def add_relative(reference: str) -> Any:
 @login_required
 @require(MANAGE_NOTIFICATIONS)
 def no_relative_reachable(reference: str) -> Any:
-    case = _case(reference)
+    case = lookups.owned_case(reference)
     form = forms.UnreachableForm()
     if form.validate_on_submit():
         data = forms.load(
@@ -220,7 +201,7 @@ def _relative_page(
     notification_form: forms.NotificationForm | None = None,
     status: int = 200,
 ) -> Any:
-    access = _access()
+    access = current_access()
     actor, session = access.actor, access.session
     shown: Shown[Relative] = access.read(
         RELATIVE, relative, view="relative_page", only=RELATIVE_PAGE
@@ -269,7 +250,7 @@ def _relative_page(
 @require(READ_RELATIVES)
 def relative(relative_id: uuid.UUID) -> Any:
     """Contacts (the safety note first), consents and notifications of one relative."""
-    return _relative_page(_visible_relative(_access(), relative_id))
+    return _relative_page(lookups.visible_relative(current_access(), relative_id))
 
 
 @bp.route("/relatives/<uuid:relative_id>/edit", methods=["GET", "POST"])
@@ -277,7 +258,7 @@ def relative(relative_id: uuid.UUID) -> Any:
 @require(UPDATE_RELATIVE)
 def edit_relative(relative_id: uuid.UUID) -> Any:
     actor, session = acting(), db_session()
-    rel = _relative(relative_id)
+    rel = lookups.owned_relative(relative_id)
     if rel.is_erased:
         raise operations.RelativeErased(_("This relative was erased."))
     if request.method == "GET":
@@ -309,7 +290,7 @@ def edit_relative(relative_id: uuid.UUID) -> Any:
 @login_required
 @require(GIVE_CONSENT)
 def give_consent(relative_id: uuid.UUID) -> Any:
-    rel = _relative(relative_id)
+    rel = lookups.owned_relative(relative_id)
     form = forms.ConsentForm()
     consent, status = _submit(
         form,
@@ -355,7 +336,7 @@ def withdraw_consent(consent_id: uuid.UUID) -> Any:
 @login_required
 @require(MANAGE_NOTIFICATIONS)
 def plan_notification(relative_id: uuid.UUID) -> Any:
-    rel = _relative(relative_id)
+    rel = lookups.owned_relative(relative_id)
     form = forms.NotificationForm()  # its officer choices are filled when the page is shown again
     planned, status = _submit(
         form,
@@ -411,7 +392,7 @@ def notification(notification_id: uuid.UUID) -> Any:
 @require(ERASE_RELATIVE)
 def erase(relative_id: uuid.UUID) -> Any:
     actor, session = acting(), db_session()
-    rel = _relative(relative_id)
+    rel = lookups.owned_relative(relative_id)
     form = forms.EraseForm()
     status = 200
     if request.method == "POST":
@@ -451,7 +432,7 @@ def lookup() -> Any:
                 form.phone.errors = [_("Give either a phone number or an email.")]
                 status = 422
             else:
-                access = _access()
+                access = current_access()
                 try:
                     found = operations.lookup_relatives(
                         access.session,
