@@ -200,3 +200,15 @@ def login(client):
         )
 
     return do
+
+
+@pytest.fixture
+def grants():
+    """A stand-in grant provider (for the exchange domain): `grants.grant(org_id, case_id,
+    categories)`."""
+    from casework import registry
+    from tests.helpers import StandInGrants
+
+    provider = StandInGrants()
+    with registry.registered(registry.GRANT_PROVIDER, provider):
+        yield provider

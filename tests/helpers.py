@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import os
 import re
+import uuid
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+from sqlalchemy import select
+
+from casework.cases.models import Case
 
 PASSWORD = "correct horse battery"
 PG_URL = os.environ.get("CASEWORK_TEST_DATABASE_URL")
@@ -59,3 +65,24 @@ def raw_database_dump(database) -> bytes:
                     elif value is not None:
                         chunks.append(str(value).encode())
     return b"\n".join(chunks)
+
+
+class StandInGrants:
+    """Grants as plain data: {organisation id: {case id: categories}}."""
+
+    def __init__(self) -> None:
+        self.grants: dict[uuid.UUID, dict[uuid.UUID, set[str]]] = {}
+
+    def grant(self, organisation_id: uuid.UUID, case_id: uuid.UUID, categories: set[str]):
+        self.grants.setdefault(organisation_id, {})[case_id] = set(categories)
+
+    def granted_case_ids(self, session, actor, purpose, categories):
+        mine = self.grants.get(actor.organisation_id, {})
+        ids = [case_id for case_id, granted in mine.items() if granted & categories]
+        return select(Case.id).where(Case.id.in_(ids)) if ids else None
+
+    def granted_categories(
+        self, session, actor, purpose, case_ids: Sequence[uuid.UUID]
+    ) -> Mapping[uuid.UUID, set[str]]:
+        mine = self.grants.get(actor.organisation_id, {})
+        return {i: mine[i] for i in case_ids if i in mine}

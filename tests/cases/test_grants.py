@@ -4,45 +4,13 @@ takes the place of the exchange domain)."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Mapping, Sequence
-
 import pytest
 from sqlalchemy import select
 
-from casework import registry
 from casework.cases.models import Case
 from tests.cases.conftest import full_case
 
 IDENTITY_ONLY = {"identity"}
-
-
-class StandInGrants:
-    """Grants as plain data: {organisation id: {case id: categories}}."""
-
-    def __init__(self) -> None:
-        self.grants: dict[uuid.UUID, dict[uuid.UUID, set[str]]] = {}
-
-    def grant(self, organisation_id: uuid.UUID, case_id: uuid.UUID, categories: set[str]):
-        self.grants.setdefault(organisation_id, {})[case_id] = set(categories)
-
-    def granted_case_ids(self, session, actor, purpose, categories):
-        mine = self.grants.get(actor.organisation_id, {})
-        ids = [case_id for case_id, granted in mine.items() if granted & categories]
-        return select(Case.id).where(Case.id.in_(ids)) if ids else None
-
-    def granted_categories(
-        self, session, actor, purpose, case_ids: Sequence[uuid.UUID]
-    ) -> Mapping[uuid.UUID, set[str]]:
-        mine = self.grants.get(actor.organisation_id, {})
-        return {i: mine[i] for i in case_ids if i in mine}
-
-
-@pytest.fixture
-def grants():
-    provider = StandInGrants()
-    with registry.registered(registry.GRANT_PROVIDER, provider):
-        yield provider
 
 
 @pytest.fixture

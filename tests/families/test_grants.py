@@ -7,17 +7,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from casework import registry
 from casework.cases.models import Case
-from tests.cases.test_grants import StandInGrants
 from tests.families.helpers import CANARY_E164, CANARY_NAME, CANARY_SAFETY, relative_body
-
-
-@pytest.fixture
-def grants():
-    provider = StandInGrants()
-    with registry.registered(registry.GRANT_PROVIDER, provider):
-        yield provider
 
 
 @pytest.fixture
