@@ -11,6 +11,14 @@ from collections.abc import Iterator
 import pytest
 from werkzeug.serving import make_server
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Browser journeys test the pages, not the database: CI runs them on one database only
+    # (`-m "not browser"` on its PostgreSQL pass).
+    for item in items:
+        if "tests/e2e/" in str(item.path).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+
+
 CHROMIUM = os.environ.get("CASEWORK_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 
 
