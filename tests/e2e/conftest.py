@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 from werkzeug.serving import make_server
 
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Browser journeys test the pages, not the database: CI runs them on one database only
     # (`-m "not browser"` on its PostgreSQL pass).
