@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from flask_smorest import Api, Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema
 from webargs.flaskparser import FlaskParser
 
 from casework.access import Shown, dump
@@ -51,24 +51,6 @@ def api_blueprint(name: str, import_name: str, path: str = "", **kwargs: Any) ->
             raise Unauthorized("A valid bearer token is required.")
 
     return blp
-
-
-#: Rows per page of every API list, unless the caller asks for another size up to the most.
-PAGE_SIZE = 25
-MAX_PAGE_SIZE = 100
-
-
-class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
-    per_page = fields.Integer(
-        load_default=PAGE_SIZE, validate=validate.Range(min=1, max=MAX_PAGE_SIZE)
-    )
-
-
-class PageSchema(Schema):
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
 
 
 _IF_MATCH = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')

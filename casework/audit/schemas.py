@@ -7,8 +7,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from casework.api import PageArgs, PageSchema
 from casework.audit.queries import EventFilters
+from casework.schemas import PageArgs, PageSchema
 
 
 class IsoDateTime(fields.Field):

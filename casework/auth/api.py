@@ -6,12 +6,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from casework.api import PageArgs, api_blueprint, page_of
+from casework.api import api_blueprint, page_of
 from casework.auth import operations, queries
 from casework.auth.context import bearer_user, current_actor
 from casework.auth.policy import MANAGE_USERS, READ_ORGANISATIONS, READ_SELF, require
 from casework.auth.schemas import OrganisationPageSchema, UserCreateSchema, UserSchema
 from casework.errors import NotFound
+from casework.schemas import PageArgs
 from casework.web import db_session
 
 blp = api_blueprint("auth_api", __name__, description="The caller and their organisation's users")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from casework.api import PageSchema
 from casework.auth.models import Role
+from casework.schemas import PageSchema
 
 
 class OrganisationSchema(Schema):

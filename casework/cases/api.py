@@ -8,7 +8,7 @@ from flask import jsonify, url_for
 
 from casework.access import Access
 from casework.access.current import current_access
-from casework.api import PageArgs, api_blueprint, expected_version, page_of, shaped, shaped_page
+from casework.api import api_blueprint, expected_version, page_of, shaped, shaped_page
 from casework.auth.context import acting
 from casework.auth.policy import require
 from casework.cases import operations, queries
@@ -32,6 +32,7 @@ from casework.cases.schemas import (
 )
 from casework.categories import Category
 from casework.errors import NotFound
+from casework.schemas import PageArgs
 from casework.web import db_session
 
 #: What a list row shows (CaseSummarySchema): who the person is and where last seen.

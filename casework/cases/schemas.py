@@ -7,7 +7,6 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from casework.api import PageArgs, PageSchema
 from casework.cases import values
 from casework.cases.models import (
     AgeBand,
@@ -21,7 +20,16 @@ from casework.cases.models import (
     Vulnerability,
 )
 from casework.cases.queries import CaseFilters
-from casework.schemas import Country, Language, enum_value, one_of, text, unique_list
+from casework.schemas import (
+    Country,
+    Language,
+    PageArgs,
+    PageSchema,
+    enum_value,
+    one_of,
+    text,
+    unique_list,
+)
 
 NAME_MAX = 200
 PLACE_MAX = 500

@@ -15,7 +15,6 @@ from flask import url_for
 from casework.access import Shown
 from casework.access.current import current_access
 from casework.api import (
-    PageArgs,
     api_blueprint,
     expected_version,
     page_of,
@@ -63,6 +62,7 @@ from casework.families.schemas import (
     WorklistArgs,
     WorklistSchema,
 )
+from casework.schemas import PageArgs
 from casework.web import db_session
 
 blp = api_blueprint(

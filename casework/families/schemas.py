@@ -9,7 +9,6 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from casework.api import PageArgs, PageSchema
 from casework.auth.models import OrgKind
 from casework.families.models import (
     ConsentPurpose,
@@ -22,6 +21,8 @@ from casework.families.models import (
 from casework.schemas import (
     Country,
     Language,
+    PageArgs,
+    PageSchema,
     StrictBoolean,
     choice,
     enum_value,
