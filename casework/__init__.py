@@ -88,8 +88,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     errors.register_error_handlers(app)
     app.register_error_handler(CSRFError, _csrf_error)
 
-    from casework.auth import context
+    from casework.auth import context, operations
 
+    operations.use_password_profile(settings.password_hash_profile)
     context.init_app(app)
     _register_blueprints(app)
     _register_globals(app)

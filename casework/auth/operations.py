@@ -25,9 +25,28 @@ from casework.auth.models import (
 from casework.db import utcnow
 from casework.errors import Conflict, InvalidInput, NotFound
 
+#: argon2 costs by profile: "standard" is the library's recommendation; "fast" is for the test
+#: suite alone (production refuses it, see settings).
+PASSWORD_PROFILES: dict[str, dict[str, int]] = {
+    "standard": {},
+    "fast": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
+}
 _hasher = PasswordHasher()
 # A hash to verify against when the email is unknown, so timing does not reveal accounts.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def use_password_profile(name: str) -> None:
+    """Hash new passwords at this profile's cost (set once, by the app factory)."""
+    global _hasher, _DUMMY_HASH
+    if name not in PASSWORD_PROFILES:
+        raise ValueError(f"unknown password hash profile {name!r}")
+    wanted = PasswordHasher(**PASSWORD_PROFILES[name])
+    if (wanted.time_cost, wanted.memory_cost) != (_hasher.time_cost, _hasher.memory_cost):
+        _hasher = wanted
+        _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "cw_"  # noqa: S105 - a public prefix, not a secret
 

@@ -129,3 +129,25 @@ def test_pages_require_login(client):
     resp = client.get("/admin/users")
     assert resp.status_code == 302
     assert resp.headers["Location"].startswith("/login")
+
+
+def test_passwords_hashed_at_one_cost_verify_at_another():
+    """Hashes carry their own argon2 parameters: an account made under the standard cost still
+    signs in when the profile changes, and new hashes follow the profile."""
+    from argon2 import extract_parameters
+
+    from casework.auth import operations
+
+    try:
+        operations.use_password_profile("standard")
+        standard = operations.hash_password("correct horse battery")
+        assert extract_parameters(standard).time_cost == 3
+        operations.use_password_profile("fast")
+        fast = operations.hash_password("correct horse battery")
+        assert extract_parameters(fast).time_cost == 1
+        for stored in (standard, fast):
+            user = type("U", (), {"password_hash": stored})()
+            assert operations.verify_password(user, "correct horse battery")
+            assert not operations.verify_password(user, "wrong horse battery")
+    finally:
+        operations.use_password_profile("fast")

@@ -114,3 +114,9 @@ def test_development_generates_secrets_with_private_modes(tmp_path):
 def test_unknown_environment_is_refused():
     with pytest.raises(ConfigurationError):
         load_settings({"CASEWORK_ENV": "staging"})
+
+
+def test_production_refuses_the_fast_password_hashing_of_the_tests(keyfile):
+    with pytest.raises(ConfigurationError, match="standard cost"):
+        load_settings(prod_env(keyfile), password_hash_profile="fast")
+    assert load_settings(prod_env(keyfile)).password_hash_profile == "standard"
