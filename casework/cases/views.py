@@ -12,7 +12,6 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from marshmallow import ValidationError
 
-from casework.access import Access
 from casework.access.current import current_access
 from casework.auth.context import acting
 from casework.auth.policy import can, require
@@ -165,7 +164,7 @@ def edit(reference: str) -> Any:
         case = _case_or_404(reference)
         form = _case_form(data=forms.form_data(case))
         form.add_blank_rows()
-        Access(session, actor).read(CASE, case, view="edit")
+        current_access().read(CASE, case, view="edit")
         return render_template("cases/edit.html", form=form, case=case)
 
     form = _case_form()
@@ -239,7 +238,7 @@ def detail(reference: str) -> Any:
     granted categories, and nothing to change). One audit event for everything shown."""
     session = db_session()
     actor = acting()
-    access = Access(session, actor)
+    access = current_access()
     case = queries.visible_case_or_404(access, reference)
     owned = access.owns(CASE, case)
     writable = owned and not case.is_shredded

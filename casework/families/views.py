@@ -19,7 +19,7 @@ from flask_wtf import FlaskForm
 from marshmallow import Schema
 from wtforms.fields.choices import SelectChoice
 
-from casework.access import Access, Shown
+from casework.access import Shown
 from casework.access.current import current_access
 from casework.auth.context import acting
 from casework.auth.policy import can, require
@@ -262,9 +262,7 @@ def edit_relative(relative_id: uuid.UUID) -> Any:
     if rel.is_erased:
         raise operations.RelativeErased(_("This relative was erased."))
     if request.method == "GET":
-        Access(session, actor).read(
-            RELATIVE, rel, view="edit_page", only=[Category.family_contacts]
-        )
+        current_access().read(RELATIVE, rel, view="edit_page", only=[Category.family_contacts])
         form = forms.RelativeForm(data=forms.relative_form_data(rel))
         return render_template(
             "families/relative_edit.html", relative=rel, form=form, version=rel.version
@@ -326,9 +324,7 @@ def withdraw_consent(consent_id: uuid.UUID) -> Any:
                 url_for("families.relative", relative_id=consent.relative_id) + "#consents"
             )
         _shown_after_refusal()
-    Access(session, actor).read(
-        RELATIVE, consent.relative, view="withdraw_page", only=[Category.consent]
-    )
+    current_access().read(RELATIVE, consent.relative, view="withdraw_page", only=[Category.consent])
     return render_template("families/withdraw.html", consent=consent, form=form), status
 
 
@@ -362,7 +358,7 @@ def notification(notification_id: uuid.UUID) -> Any:
     actor, session = acting(), db_session()
     n = queries.notification_or_404(session, actor, notification_id)
     if request.method == "GET":
-        Access(session, actor).read(
+        current_access().read(
             RELATIVE, n.relative, view="notification_page", only=[Category.notifications]
         )
         form = forms.DeliveryForm(data=forms.delivery_form_data(n, actor.user_id, utcnow().date()))
@@ -406,9 +402,7 @@ def erase(relative_id: uuid.UUID) -> Any:
             flash(_("The relative's contacts were destroyed."), "info")
             return redirect(url_for("families.relative", relative_id=rel.id))
         _shown_after_refusal()
-    shown = Access(session, actor).read(
-        RELATIVE, rel, view="erase_page", only=[Category.family_contacts]
-    )
+    shown = current_access().read(RELATIVE, rel, view="erase_page", only=[Category.family_contacts])
     return render_template("families/erase.html", relative=shown, form=form), status
 
 
