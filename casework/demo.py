@@ -27,7 +27,9 @@ DEMO_USERS = [
     ("admin@sv.demo", "admin", 0),
     ("focal@sv.demo", "focal_point", 0),
     ("liaison@sv.demo", "family_liaison", 0),
-    ("forensic@sv.demo", "forensic", 1),
+    # The search directorate's medico-legal unit: it matches remains with the directorate's
+    # own cases. The forensic institute (organisation 1) sees cases once they are shared.
+    ("forensic@sv.demo", "forensic", 0),
     ("auditor@sv.demo", "auditor", 0),
     ("focal@gt.demo", "focal_point", 2),
     ("partner@tracing.demo", "partner", 3),

@@ -25,6 +25,9 @@ INSTALLED: tuple[str, ...] = (
     "casework.auth",
     "casework.cases",
     "casework.families",
+    "casework.remains",
+    "casework.dna",
+    "casework.identification",
 )
 
 # Names of the hooks that lower layers ask (the only contract between them and higher ones).

@@ -91,6 +91,11 @@ class TimelineKind(enum.StrEnum):
     status_changed = "status_changed"
     duplicate_linked = "duplicate_linked"
     linked_as_duplicate = "linked_as_duplicate"
+    # Recorded by the domains above the registry (the DNA and identification domains).
+    dna_custody = "dna_custody"
+    identification_recorded = "identification_recorded"
+    identification_confirmed = "identification_confirmed"
+    identification_rejected = "identification_rejected"
 
 
 class DocumentKind(enum.StrEnum):
@@ -152,6 +157,9 @@ class Case(EncryptedMixin, Base):
         str_enum(DatePrecision, "last_seen_precision"), nullable=True
     )
     route_countries: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Stature as the family describes it (a range in centimetres), for matching with remains.
+    stature_min_cm: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    stature_max_cm: Mapped[int | None] = mapped_column(Integer, nullable=True)
     event_type: Mapped[EventType | None] = mapped_column(
         str_enum(EventType, "event_type"), nullable=True
     )
@@ -205,6 +213,8 @@ class Case(EncryptedMixin, Base):
         "last_seen_month": Category.circumstances,
         "last_seen_precision": Category.circumstances,
         "vulnerability_rows": Category.circumstances,
+        "stature_min_cm": Category.physical_description,
+        "stature_max_cm": Category.physical_description,
         "distinguishing_marks": Category.physical_description,
         "clothing_and_belongings": Category.physical_description,
     }
@@ -298,6 +308,9 @@ class CaseEvent(EncryptedMixin, Base):
     related_case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"), nullable=True)
     # Names of the fields a change touched, never their values.
     fields: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # A non-personal detail of events recorded by higher domains (e.g. the custody step
+    # "shipped", an identification's method); never a personal value.
+    detail: Mapped[str | None] = mapped_column(String(64), nullable=True)
     version: Mapped[int] = mapped_column(Integer)
     actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     actor_role: Mapped[str] = mapped_column(String(32))
@@ -332,6 +345,7 @@ class ReferenceCounter(Base):
 
     __tablename__ = "reference_counters"
 
-    prefix: Mapped[str] = mapped_column(String(3), primary_key=True)
+    # A country's alpha-3 code for cases (SLV); other records add a suffix (SLV-UR for remains).
+    prefix: Mapped[str] = mapped_column(String(12), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_value: Mapped[int] = mapped_column(Integer)

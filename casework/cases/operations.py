@@ -51,15 +51,14 @@ class CaseShredded(Conflict):
 # --- references ---------------------------------------------------------------------------
 
 
-def allocate_reference(session: Session, country: str, year: int) -> str:
-    """The next reference for a country and year, e.g. SLV-2026-000123.
+def allocate_number(session: Session, prefix: str, year: int) -> int:
+    """The next sequence number for a reference prefix and year.
 
     One atomic upsert on the counter row: on PostgreSQL the row lock it takes makes concurrent
     registrations wait for each other's commit (READ COMMITTED re-reads the updated row); on
     SQLite the write transaction (BEGIN IMMEDIATE) already excludes other writers. The unique
-    constraint on `cases.reference` backs both up.
+    constraint on each record's reference backs both up.
     """
-    prefix = values.country_alpha3(country)
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = ReferenceCounter.__table__
@@ -72,8 +71,13 @@ def allocate_reference(session: Session, country: str, year: int) -> str:
         )
         .returning(table.c.last_value)
     )
-    number = session.execute(stmt).scalar_one()
-    return f"{prefix}-{year:04d}-{number:06d}"
+    return session.execute(stmt).scalar_one()
+
+
+def allocate_reference(session: Session, country: str, year: int) -> str:
+    """The next case reference for a country and year, e.g. SLV-2026-000123."""
+    prefix = values.country_alpha3(country)
+    return f"{prefix}-{year:04d}-{allocate_number(session, prefix, year):06d}"
 
 
 def _categories_of(field_names: list[str]) -> list[str]:
@@ -203,6 +207,7 @@ def _event(
     to_status: CaseStatus | None = None,
     closure_reason: ClosureReason | None = None,
     related: Case | None = None,
+    detail: str | None = None,
 ) -> CaseEvent:
     event = CaseEvent(
         id=uuid.uuid4(),
@@ -214,6 +219,7 @@ def _event(
         closure_reason=closure_reason,
         related_case_id=related.id if related else None,
         fields=list(fields or []),
+        detail=detail,
         version=case.version,
         actor_id=actor.user_id,
         actor_role=actor.role,
@@ -222,6 +228,20 @@ def _event(
     event.note = note
     session.add(event)
     return event
+
+
+def add_timeline_event(
+    session: Session,
+    actor: Actor,
+    case: Case,
+    kind: TimelineKind,
+    *,
+    detail: str | None = None,
+    note: str | None = None,
+) -> CaseEvent:
+    """An entry in the case's timeline recorded by a domain above the registry (a custody step,
+    an identification). `detail` is a non-personal word; `note` is encrypted."""
+    return _event(session, actor, case, kind, detail=detail, note=note)
 
 
 # --- services -----------------------------------------------------------------------------

@@ -37,6 +37,21 @@ EXPECTED: dict[str, set[str]] = {
     "notifications.read": {"family_liaison", "focal_point"},
     "notifications.manage": {"family_liaison"},
     "notifications.worklist": {"family_liaison"},
+    # remains
+    "remains.read": {"forensic", "focal_point"},
+    "remains.write": {"forensic"},
+    "candidates.read": {"forensic", "focal_point"},
+    # dna
+    "dna_databases.read": {"admin", "focal_point", "forensic"},
+    "dna_databases.manage": {"admin"},
+    "dna.read": {"focal_point", "forensic"},
+    "dna.write": {"focal_point", "forensic"},
+    "match_reports.read": {"focal_point", "forensic"},
+    "match_reports.write": {"forensic"},
+    # identification
+    "identifications.read": {"forensic", "focal_point", "family_liaison"},
+    "identifications.record": {"forensic", "focal_point"},
+    "identifications.review": {"forensic", "focal_point"},
 }
 
 #: Endpoints that deliberately declare no action, by name, each with its reason.

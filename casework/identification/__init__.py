@@ -1,0 +1,1 @@
+"""Identifications of missing persons: recorded by one person, confirmed by a second."""

@@ -1,0 +1,1 @@
+"""Unidentified remains (post-mortem records) and candidate matching with missing-person cases."""

@@ -1,0 +1,5 @@
+"""JSON API (to be written)."""
+
+from casework.api import api_blueprint
+
+blp = api_blueprint("remains_api", __name__, description="(to be written)")

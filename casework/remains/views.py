@@ -1,0 +1,5 @@
+"""Pages (to be written)."""
+
+from flask import Blueprint
+
+bp = Blueprint("remains", __name__)
