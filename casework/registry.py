@@ -40,7 +40,12 @@ GRANT_PROVIDER = "access.grant_provider"
 #: fn(session, actor, view arguments) -> (object_type, object_id, case_reference) | None: the
 #: record a refused request was about, if the actor's organisation holds it (for the audit).
 DENIAL_SUBJECT = "auth.denial_subject"
-HOOK_NAMES = frozenset({IDENTIFICATION_CONFIRMED, CLOSE_REFUSAL, GRANT_PROVIDER, DENIAL_SUBJECT})
+#: fn(session, case) -> list[str]: warnings a higher domain shows on the case's page (translated,
+#: never a personal value), e.g. a DNA sample whose donor withdrew consent.
+CASE_WARNINGS = "case.warnings"
+HOOK_NAMES = frozenset(
+    {IDENTIFICATION_CONFIRMED, CLOSE_REFUSAL, GRANT_PROVIDER, DENIAL_SUBJECT, CASE_WARNINGS}
+)
 
 
 @dataclass(frozen=True)
@@ -178,6 +183,11 @@ def first_refusal(name: str, *args: Any) -> str | None:
         if reason:
             return reason
     return None
+
+
+def gather(name: str, *args: Any) -> list[Any]:
+    """Every item the providers of hook `name` return (each returns a list), in order."""
+    return [item for fn in providers(name) for item in fn(*args)]
 
 
 @contextmanager

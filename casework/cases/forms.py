@@ -42,6 +42,22 @@ from casework.cases.models import (
 )
 from casework.cases.values import country_choices
 
+#: Words that timeline entries of higher domains carry in `detail` (never personal values):
+#: custody steps of DNA samples and identification methods.
+CUSTODY_LABELS = {
+    "collected": _l("collected"),
+    "shipped": _l("shipped"),
+    "received": _l("received"),
+    "profiled": _l("profiled"),
+    "uploaded": _l("uploaded"),
+}
+METHOD_LABELS = {
+    "dna": _l("DNA"),
+    "fingerprints": _l("fingerprints"),
+    "dental": _l("dental"),
+    "documents_and_visual": _l("documents and visual recognition"),
+    "other": _l("other method"),
+}
 STATUS_LABELS = {
     CaseStatus.reported: _l("Reported"),
     CaseStatus.active_search: _l("Active search"),

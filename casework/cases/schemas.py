@@ -295,6 +295,7 @@ class TimelineEventSchema(Schema):
     closure_reason = enum_value("closure_reason")
     related_case_reference = fields.String(allow_none=True)
     fields_changed = fields.List(fields.String(), attribute="fields")
+    detail = fields.String(allow_none=True)
     note = fields.String(allow_none=True)
     version = fields.Integer()
     actor = fields.String(attribute="actor_email", allow_none=True)

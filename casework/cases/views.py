@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from marshmallow import ValidationError
 
+from casework import registry
 from casework.access.current import current_access
 from casework.auth.context import acting
 from casework.auth.policy import can, require
@@ -64,6 +65,8 @@ def _labels() -> dict[str, Any]:
         "event_labels": forms.EVENT_LABELS,
         "vulnerability_labels": forms.VULNERABILITY_LABELS,
         "document_labels": forms.DOCUMENT_LABELS,
+        "custody_labels": forms.CUSTODY_LABELS,
+        "method_labels": forms.METHOD_LABELS,
         "country_name": country_name,
     }
 
@@ -272,6 +275,7 @@ def detail(reference: str) -> Any:
         duplicates=duplicates,
         organisation_names=queries.organisation_names(session, org_ids),
         may_edit=writable and can(actor, WRITE_CASES),
+        warnings=registry.gather(registry.CASE_WARNINGS, session, case) if owned else [],
     )
 
 
