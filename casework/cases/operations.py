@@ -37,7 +37,7 @@ from casework.cases.policy import (
 from casework.cases.resources import CASE
 from casework.db import check_version, claim_version, new_time_uuid, utcnow
 from casework.errors import Conflict, InvalidInput
-from casework.keys import create_data_key, indexer, set_index
+from casework.keys import create_data_key, indexer, set_description_terms, set_index
 
 NAME_FIELDS = ("given_names", "family_names", "aliases")
 _CLEAR_LISTS = ("languages", "route_countries")
@@ -181,6 +181,15 @@ def _check_record(case: Case, changed: list[str], age_band_given: bool) -> None:
             changed.append("age_band")
 
 
+#: Fields whose descriptive terms are indexed for matching with remains.
+DESCRIPTION_FIELDS = ("distinguishing_marks", "clothing_and_belongings")
+
+
+def _index_description(session: Session, case: Case) -> None:
+    texts = [case.distinguishing_marks, case.clothing_and_belongings]
+    set_description_terms(session, case.id, case.data_key, texts)
+
+
 def _index_names(session: Session, case: Case) -> None:
     names = case.all_names
     tokens = indexer(session).name_tokens(queries.NAME_FIELD, names) if names.strip() else set()
@@ -273,6 +282,7 @@ def create_case(session: Session, actor: Actor, data: dict[str, Any]) -> Case:
     session.add(case)
     session.flush()
     _index_names(session, case)
+    _index_description(session, case)
     _event(session, actor, case, TimelineKind.created, fields=changed, to_status=case.status)
     record_change(
         session,
@@ -304,6 +314,8 @@ def update_case(
     claim_version(session, case)
     if any(name in changed for name in NAME_FIELDS):
         _index_names(session, case)
+    if any(name in changed for name in DESCRIPTION_FIELDS):
+        _index_description(session, case)
     _event(session, actor, case, TimelineKind.updated, fields=changed)
     record_change(
         session,

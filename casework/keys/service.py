@@ -23,6 +23,7 @@ from casework.crypto import (
     unwrap_data_key,
     wrap_data_key,
 )
+from casework.crypto.terms import description_terms
 from casework.db import utcnow
 from casework.keys.models import BlindIndexEntry, DataKey
 
@@ -83,7 +84,11 @@ def indexer(session: Session) -> BlindIndexer:
 
 # Index entries each record adds to a field's index, where it is more than one: a name has
 # about three parts, each with an exact, a transliterated and a phonetic token.
-ENTRIES_PER_RECORD = {"cases.name": 8, "remains.name": 8}
+ENTRIES_PER_RECORD = {"cases.name": 8, "remains.name": 8, "physical.terms": 10}
+
+#: Blind-index field of the terms of marks, clothing and effects. Cases and remains index theirs
+#: under this one field (one HMAC key), so their shared terms can be counted token to token.
+DESCRIPTION_TERMS = "physical.terms"
 
 
 def make_indexer(index_key: bytes, planned_rows: int) -> BlindIndexer:
@@ -218,6 +223,19 @@ def set_index(
         session.add(
             BlindIndexEntry(field=field, token=token, owner_id=owner_id, data_key_id=key.id)
         )
+
+
+def description_tokens(session: Session, texts: Iterable[str | None]) -> set[int]:
+    """Blind-index tokens of the descriptive terms of marks, clothing and effects."""
+    index = indexer(session)
+    return {index.token(DESCRIPTION_TERMS, "t:" + t) for t in description_terms(texts)}
+
+
+def set_description_terms(
+    session: Session, owner_id: uuid.UUID, key: DataKey, texts: Iterable[str | None]
+) -> None:
+    """Replace the description-term tokens of one record (a case or remains)."""
+    set_index(session, owner_id, key, DESCRIPTION_TERMS, description_tokens(session, texts))
 
 
 def owners_matching(field: str, token_sets: list[set[int]]) -> list[Any]:

@@ -22,10 +22,6 @@ from casework.categories import Category
 from casework.db import Base, UTCDateTime, new_time_uuid, utcnow
 from casework.keys import Encrypted, EncryptedMixin
 
-#: Blind-index field of the terms of marks, clothing and effects. Cases index theirs under the
-#: same field (one HMAC key), so a case's and a remains record's terms compare token to token.
-TERMS_INDEX = "physical.terms"
-
 
 class RemainsStatus(enum.StrEnum):
     unidentified = "unidentified"
