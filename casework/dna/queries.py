@@ -1,0 +1,220 @@
+"""Reads of the DNA domain: the database registry (no personal data), sample references and
+match reports, every one of the latter scoped through the access gateway (`Access`).
+
+Rows only: callers show personal data through `access.read` / `access.read_page`, which record
+the read."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from casework.access import Access
+from casework.dna.models import (
+    SAMPLE_ID_INDEX,
+    DnaDatabase,
+    DnaMatchReport,
+    DnaReference,
+    MatchReportStatus,
+    SampleKind,
+)
+from casework.dna.resources import DNA_REFERENCE, MATCH_REPORT
+from casework.errors import or_404
+from casework.keys import owners_matching
+
+_NO_REFERENCE = "No such DNA reference."
+_NO_REPORT = "No such match report."
+_NO_DATABASE = "No such DNA database."
+#: Most references a sample-id look-up decrypts and re-checks.
+SAMPLE_CANDIDATE_CAP = 500
+
+
+def _page(session: Session, stmt: Select[Any], page: int, per_page: int) -> tuple[list[Any], int]:
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    items = list(session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique())
+    return items, total
+
+
+def as_uuid(value: uuid.UUID | str | None) -> uuid.UUID | None:
+    """A UUID, or None for anything that is not one (a 404, never a 500)."""
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+# --- DNA databases (a reference table: no personal data, shared by the instance) ------------
+
+
+def databases(
+    session: Session, page: int = 1, per_page: int = 100
+) -> tuple[list[DnaDatabase], int]:
+    stmt = select(DnaDatabase).order_by(DnaDatabase.name, DnaDatabase.id)
+    return _page(session, stmt, page, per_page)
+
+
+def all_databases(session: Session) -> list[DnaDatabase]:
+    return list(session.scalars(select(DnaDatabase).order_by(DnaDatabase.name, DnaDatabase.id)))
+
+
+def database_by_id(session: Session, database_id: uuid.UUID | str | None) -> DnaDatabase | None:
+    wanted = as_uuid(database_id)
+    return session.get(DnaDatabase, wanted) if wanted is not None else None
+
+
+def database_by_name(session: Session, name: str) -> DnaDatabase | None:
+    return session.scalar(select(DnaDatabase).where(DnaDatabase.name == name))
+
+
+def database_or_404(session: Session, database_id: uuid.UUID | str | None) -> DnaDatabase:
+    return or_404(database_by_id(session, database_id), _NO_DATABASE)
+
+
+# --- sample references --------------------------------------------------------------------
+
+
+def _order_references(stmt: Select[Any]) -> Select[Any]:
+    return stmt.order_by(DnaReference.created_at, DnaReference.id)
+
+
+def reference_or_404(access: Access, reference_id: uuid.UUID | str) -> DnaReference:
+    """A reference the actor may see (own organisation's, or reached through a grant)."""
+    wanted = as_uuid(reference_id)
+    found = None
+    if wanted is not None:
+        stmt = access.select(DNA_REFERENCE).where(DnaReference.id == wanted)
+        found = access.session.scalar(stmt)
+    return or_404(found, _NO_REFERENCE)
+
+
+def owned_reference_or_404(
+    access: Access, reference_id: uuid.UUID | str, for_update: bool = False
+) -> DnaReference:
+    """A reference of the actor's own organisation, for a write (anything else is a 404); with
+    `for_update`, the row is locked until the transaction ends (PostgreSQL)."""
+    wanted = as_uuid(reference_id)
+    found = None
+    if wanted is not None:
+        stmt = access.owned_select(DNA_REFERENCE).where(DnaReference.id == wanted)
+        if for_update:
+            stmt = stmt.with_for_update(of=DnaReference)
+        found = access.session.scalar(stmt)
+    return or_404(found, _NO_REFERENCE)
+
+
+def references_of_case(
+    access: Access, case_id: uuid.UUID, page: int = 1, per_page: int = 100
+) -> tuple[list[DnaReference], int]:
+    """One page of a case's references (family references and personal effects)."""
+    stmt = access.select(DNA_REFERENCE).where(DnaReference.case_id == case_id)
+    return _page(access.session, _order_references(stmt), page, per_page)
+
+
+def references_of_remains(
+    access: Access, remains_id: uuid.UUID, page: int = 1, per_page: int = 100
+) -> tuple[list[DnaReference], int]:
+    """One page of the post-mortem samples of remains."""
+    stmt = access.select(DNA_REFERENCE).where(DnaReference.remains_id == remains_id)
+    return _page(access.session, _order_references(stmt), page, per_page)
+
+
+def references_with_sample_token(access: Access, token: int) -> list[DnaReference]:
+    """Candidates of a sample-id look-up in the actor's own organisation (to be re-checked on
+    the decrypted value): a look-up never reaches another organisation's samples."""
+    (matching,) = owners_matching(SAMPLE_ID_INDEX, [{token}])
+    stmt = access.owned_select(DNA_REFERENCE).where(DnaReference.id.in_(matching))
+    stmt = _order_references(stmt).limit(SAMPLE_CANDIDATE_CAP)
+    return list(access.session.scalars(stmt).unique())
+
+
+def owned_references_of_kind(access: Access, kind: SampleKind) -> list[DnaReference]:
+    """The organisation's references of one kind, newest first (the match report form's
+    pickers)."""
+    stmt = (
+        access.owned_select(DNA_REFERENCE)
+        .where(DnaReference.sample_kind == kind)
+        .order_by(DnaReference.created_at.desc(), DnaReference.id.desc())
+    )
+    return list(access.session.scalars(stmt).unique())
+
+
+def family_references_of_case(session: Session, case_id: uuid.UUID) -> list[DnaReference]:
+    """Every family reference of a case (the case page's warnings; no personal value read)."""
+    stmt = select(DnaReference).where(
+        DnaReference.case_id == case_id,
+        DnaReference.sample_kind == SampleKind.family_reference,
+    )
+    return list(session.scalars(_order_references(stmt)).unique())
+
+
+# --- match reports ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MatchReportFilters:
+    """List filters; none of them is personal."""
+
+    case_id: uuid.UUID | None = None
+    remains_id: uuid.UUID | None = None
+    status: MatchReportStatus | None = None
+
+
+def match_report_or_404(access: Access, report_id: uuid.UUID | str) -> DnaMatchReport:
+    """A match report the actor may see (own organisation's, or reached through a grant)."""
+    wanted = as_uuid(report_id)
+    found = None
+    if wanted is not None:
+        stmt = access.select(MATCH_REPORT).where(DnaMatchReport.id == wanted)
+        found = access.session.scalar(stmt)
+    return or_404(found, _NO_REPORT)
+
+
+def owned_match_report_or_404(
+    access: Access, report_id: uuid.UUID | str, for_update: bool = False
+) -> DnaMatchReport:
+    """A match report of the actor's own organisation, for a write or a confirmation (anything
+    else is a 404); with `for_update`, the row is locked until the transaction ends."""
+    wanted = as_uuid(report_id)
+    found = None
+    if wanted is not None:
+        stmt = access.owned_select(MATCH_REPORT).where(DnaMatchReport.id == wanted)
+        if for_update:
+            stmt = stmt.with_for_update(of=DnaMatchReport)
+        found = access.session.scalar(stmt)
+    return or_404(found, _NO_REPORT)
+
+
+def match_reports(
+    access: Access, filters: MatchReportFilters, page: int = 1, per_page: int = 25
+) -> tuple[list[DnaMatchReport], int]:
+    """One page of the match reports the actor may see, newest first."""
+    stmt = access.select(MATCH_REPORT)
+    if filters.case_id is not None:
+        stmt = stmt.where(DnaMatchReport.case_id == filters.case_id)
+    if filters.remains_id is not None:
+        stmt = stmt.where(DnaMatchReport.remains_id == filters.remains_id)
+    if filters.status is not None:
+        stmt = stmt.where(DnaMatchReport.status == filters.status)
+    stmt = stmt.order_by(DnaMatchReport.created_at.desc(), DnaMatchReport.id.desc())
+    return _page(access.session, stmt, page, per_page)
+
+
+def reports_naming_references(
+    session: Session, reference_ids: Sequence[uuid.UUID]
+) -> list[DnaMatchReport]:
+    """Match reports that name any of these references (family or post-mortem)."""
+    if not reference_ids:
+        return []
+    ids = list(reference_ids)
+    stmt = select(DnaMatchReport).where(
+        DnaMatchReport.family_reference_id.in_(ids)
+        | DnaMatchReport.post_mortem_reference_id.in_(ids)
+    )
+    return list(session.scalars(stmt).unique())
