@@ -1,0 +1,83 @@
+"""Reads of the remains domain, every one scoped through the access gateway."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, select
+
+from casework.access import Access
+from casework.errors import or_404
+from casework.remains.models import Remains
+from casework.remains.resources import REMAINS
+
+_NOT_FOUND = "No such remains record."
+
+
+def _as_uuid(remains_id: uuid.UUID | str) -> uuid.UUID | None:
+    if isinstance(remains_id, uuid.UUID):
+        return remains_id
+    try:
+        return uuid.UUID(str(remains_id))
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def remains_or_404(access: Access, remains_id: uuid.UUID | str) -> Remains:
+    """Remains the actor may see (own organisation's, or reached through the gateway); a
+    malformed or unknown id, or one out of reach, is a 404. A row only: the caller shows it
+    through `access.read`, which records the read."""
+    wanted = _as_uuid(remains_id)
+    record = None
+    if wanted is not None:
+        record = access.session.scalar(access.select(REMAINS).where(Remains.id == wanted))
+    return or_404(record, _NOT_FOUND)
+
+
+def owned_remains_or_404(
+    access: Access, remains_id: uuid.UUID | str, for_update: bool = False
+) -> Remains:
+    """Remains of the actor's own organisation, for a write (anything else is a 404); with
+    `for_update`, the row is locked until the transaction ends (PostgreSQL)."""
+    wanted = _as_uuid(remains_id)
+    record = None
+    if wanted is not None:
+        stmt = access.owned_select(REMAINS).where(Remains.id == wanted)
+        if for_update:
+            stmt = stmt.with_for_update(of=Remains)
+        record = access.session.scalar(stmt)
+    return or_404(record, _NOT_FOUND)
+
+
+@dataclass(frozen=True)
+class RemainsFilters:
+    status: str | None = None
+    sex: str | None = None
+    found_country: str | None = None
+
+
+def _filtered(access: Access, filters: RemainsFilters) -> Select[Any]:
+    stmt = access.select(REMAINS)
+    if filters.status:
+        stmt = stmt.where(Remains.status == filters.status)
+    if filters.sex:
+        stmt = stmt.where(Remains.sex == filters.sex)
+    if filters.found_country:
+        stmt = stmt.where(Remains.found_country == filters.found_country)
+    return stmt
+
+
+def list_remains(
+    access: Access, filters: RemainsFilters, page: int = 1, per_page: int = 25
+) -> tuple[list[Remains], int]:
+    """One page of the remains the actor may see, newest first, and the total (rows only: the
+    caller shows them through `access.read_page`)."""
+    stmt = _filtered(access, filters)
+    total = access.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    ordered = stmt.order_by(Remains.created_at.desc(), Remains.id.desc())
+    items = list(
+        access.session.scalars(ordered.limit(per_page).offset((page - 1) * per_page)).unique()
+    )
+    return items, total
