@@ -15,6 +15,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from casework.access import Access
+from casework.cases.models import Case
+from casework.cases.queries import normalise_reference
 from casework.dna.models import (
     SAMPLE_ID_INDEX,
     DnaDatabase,
@@ -161,7 +163,7 @@ def family_references_of_case(session: Session, case_id: uuid.UUID) -> list[DnaR
 class MatchReportFilters:
     """List filters; none of them is personal."""
 
-    case_id: uuid.UUID | None = None
+    case_reference: str | None = None
     remains_id: uuid.UUID | None = None
     status: MatchReportStatus | None = None
 
@@ -196,8 +198,10 @@ def match_reports(
 ) -> tuple[list[DnaMatchReport], int]:
     """One page of the match reports the actor may see, newest first."""
     stmt = access.select(MATCH_REPORT)
-    if filters.case_id is not None:
-        stmt = stmt.where(DnaMatchReport.case_id == filters.case_id)
+    if filters.case_reference is not None:
+        wanted = normalise_reference(filters.case_reference)
+        named = select(Case.id).where(Case.reference == wanted)
+        stmt = stmt.where(DnaMatchReport.case_id.in_(named))
     if filters.remains_id is not None:
         stmt = stmt.where(DnaMatchReport.remains_id == filters.remains_id)
     if filters.status is not None:
