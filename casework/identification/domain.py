@@ -4,8 +4,10 @@ A confirmed identification is what lets a case move to `deceased_identified` and
 identification notification be planned (the hook below).
 """
 
+from flask_babel import lazy_gettext as _l
+
 from casework import registry
-from casework.registry import Action, Domain
+from casework.registry import Action, Domain, Link
 
 FORENSIC, FOCAL, LIAISON = "forensic", "focal_point", "family_liaison"
 
@@ -22,6 +24,8 @@ DOMAIN = Domain(
     pages=("casework.identification.views:bp",),
     api=("casework.identification.api:blp",),
     demo="casework.identification.demo:load_demo_identifications",
+    nav=(Link("identification.index", _l("Identifications"), "identifications.read"),),
+    case_links=(Link("identification.for_case", _l("Identifications"), "identifications.read"),),
     hooks=(
         (
             registry.IDENTIFICATION_CONFIRMED,
