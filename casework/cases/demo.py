@@ -146,10 +146,8 @@ DEMO_CASES: list[
                 }
             ],
         },
-        [
-            (S.active_search, "Search opened.", None, True),
-            (S.deceased_identified, "Identified by DNA (demo data).", None, False),
-        ],
+        # deceased_identified follows the confirmed DNA identification (identification demo).
+        [(S.active_search, "Search opened.", None, True)],
     ),
     (
         "focal@sv.demo",

@@ -1,6 +1,9 @@
 """The remains domain: unidentified remains and candidate matching between cases and remains."""
 
-from casework.registry import Action, Domain
+from flask_babel import lazy_gettext as _l
+
+from casework import registry
+from casework.registry import Action, Domain, Link
 
 FORENSIC, FOCAL = "forensic", "focal_point"
 
@@ -18,5 +21,8 @@ DOMAIN = Domain(
     pages=("casework.remains.views:bp", "casework.remains.candidate_views:bp"),
     api=("casework.remains.api:blp", "casework.remains.candidate_api:blp"),
     demo="casework.remains.demo:load_demo_remains",
+    nav=(Link("remains.index", _l("Remains"), "remains.read"),),
+    case_links=(Link("candidates.for_case", _l("Candidate remains"), "candidates.read"),),
+    hooks=((registry.DENIAL_SUBJECT, "casework.remains.queries:denial_subject"),),
     resources=("casework.remains.resources:REMAINS",),
 )

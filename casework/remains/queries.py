@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
 from casework.access import Access
+from casework.auth.policy import Actor
 from casework.errors import or_404
 from casework.remains.models import Remains
 from casework.remains.resources import REMAINS
@@ -81,3 +83,18 @@ def list_remains(
         access.session.scalars(ordered.limit(per_page).offset((page - 1) * per_page)).unique()
     )
     return items, total
+
+
+def denial_subject(
+    session: Session, actor: Actor, view_args: dict[str, Any]
+) -> tuple[str, str, None] | None:
+    """For the audit of a refused request: the remains it named, if the actor's organisation
+    holds them (an id that does not exist, or another's, says nothing worth keeping)."""
+    remains_id = view_args.get("remains_id")
+    if not isinstance(remains_id, uuid.UUID) or actor.organisation_id is None:
+        return None
+    stmt = select(Remains.id).where(
+        Remains.id == remains_id, Remains.organisation_id == actor.organisation_id
+    )
+    found = session.scalar(stmt)
+    return ("remains", str(found), None) if found is not None else None
