@@ -34,9 +34,7 @@ def test_a_family_reference_starts_collected_with_its_first_step(world):
     assert ref["database_id"] == world.database
     assert ref["custody_status"] == "collected"
     assert ref["version"] == 1
-    assert [(h["status"], h["date"]) for h in ref["custody_history"]] == [
-        ("collected", days(-10))
-    ]
+    assert [(h["status"], h["date"]) for h in ref["custody_history"]] == [("collected", days(-10))]
     assert ref["custody_history"][0]["by"] == world.focal.user.email
     got = world.focal.get(f"/dna-references/{ref['id']}")
     assert got.status_code == 200 and got.json == ref
