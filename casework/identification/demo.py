@@ -84,9 +84,7 @@ def load_demo_identifications(
     ):
         body["remains_id"] = str(remains.id)
     data = IdentificationCreateSchema().load(body)
-    ident = operations.record_identification(
-        session, Actor.for_user(recorder, via="demo"), data
-    )
+    ident = operations.record_identification(session, Actor.for_user(recorder, via="demo"), data)
     focal = Actor.for_user(confirmer, via="demo")
     operations.confirm_identification(session, focal, ident)
     case_operations.change_status(
