@@ -222,3 +222,16 @@ def reports_naming_references(
         | DnaMatchReport.post_mortem_reference_id.in_(ids)
     )
     return list(session.scalars(stmt).unique())
+
+
+def remains_found_in(session: Session, organisation_id: uuid.UUID, country: str) -> Any:
+    """The organisation's oldest remains found in `country` (for demo data)."""
+    from casework.remains.models import Remains
+
+    stmt = (
+        select(Remains)
+        .where(Remains.organisation_id == organisation_id, Remains.found_country == country)
+        .order_by(Remains.created_at, Remains.id)
+        .limit(1)
+    )
+    return session.scalar(stmt)
