@@ -67,9 +67,25 @@ def _labels() -> dict[str, Any]:
     }
 
 
+def _required_action(view: Any) -> str | None:
+    seen: set[int] = set()
+    while view is not None and id(view) not in seen:
+        seen.add(id(view))
+        action = getattr(view, "required_action", None)
+        if action is not None:
+            return action
+        view = getattr(view, "__wrapped__", None)
+    return None
+
+
 def _link_to(endpoint: str, **values: Any) -> str | None:
-    """The URL of another domain's page, or None when that page does not exist."""
-    if endpoint not in current_app.view_functions:
+    """The URL of another domain's page, or None when that page does not exist or the actor's
+    role may not open it."""
+    view = current_app.view_functions.get(endpoint)
+    if view is None:
+        return None
+    action = _required_action(view)
+    if action is not None and not can(acting(), action):
         return None
     try:
         return url_for(endpoint, **values)

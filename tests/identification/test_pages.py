@@ -66,6 +66,9 @@ def test_record_as_one_user_and_confirm_as_another(app, make_user, dna_world):
     url = _record_from_case_page(recorder, dna_world)
     detail = _page(recorder, url)
     assert CANARY_NOTES in detail
+    # Links to the remains and the match report pages.
+    assert f'href="/remains/{dna_world["remains"]}"' in detail
+    assert f'href="/match-reports/{dna_world["report"]}"' in detail
     assert 'id="awaiting-second-person"' in detail
     assert 'id="submit-confirm"' not in detail and 'id="submit-reject"' not in detail
     # The recorder's list marks it as awaiting a second person.
@@ -140,7 +143,11 @@ def test_the_new_page_asks_for_the_case_first(app, make_user, make_case, make_or
 def test_liaison_reads_the_pages_but_records_nothing(app, make_user, dna_world, forensic):
     resp = forensic.post(
         "/identifications",
-        json={"case_reference": dna_world["case"], "method": "dental"},
+        json={
+            "case_reference": dna_world["case"],
+            "method": "dental",
+            "remains_id": dna_world["remains"],
+        },
     )
     ident_id = resp.json["id"]
     liaison = _sign_in(app, make_user("family_liaison"))
@@ -149,6 +156,8 @@ def test_liaison_reads_the_pages_but_records_nothing(app, make_user, dna_world, 
     assert 'id="record-identification"' not in listing
     detail = _page(liaison, f"/identifications/{ident_id}")
     assert 'id="submit-confirm"' not in detail
+    # No link to pages the liaison may not open.
+    assert 'href="/remains/' not in detail
     _page(liaison, f"/identifications/new?case={dna_world['case']}", status=403)
     nav = _page(liaison, "/")
     assert 'href="/identifications"' in nav
