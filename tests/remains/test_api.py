@@ -284,3 +284,23 @@ def test_malformed_or_unknown_id_is_404(forensic, bad):
 def test_no_token_is_401(client):
     assert client.get("/api/v1/remains").status_code == 401
     assert client.post("/api/v1/remains", json=remains_body()).status_code == 401
+
+
+HOSTILE_BUT_VALID = [
+    "'; DROP TABLE remains; --",
+    "<script>alert('x')</script>",
+    "Cicatriz en la rodilla izquierda · ندبة على الركبة · 膝の傷 · 🦅",
+    "\u202eevil bidi override",
+    "line one\nline two\ttabbed",
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE_BUT_VALID)
+def test_strange_but_valid_text_round_trips(forensic, value):
+    body = remains_body(found_place=value[:500], distinguishing_marks=value, effects=value)
+    resp = forensic.post("/remains", json=body)
+    assert resp.status_code == 201, resp.json
+    again = forensic.get(f"/remains/{resp.json['id']}").json
+    assert again["distinguishing_marks"] == value.strip()
+    assert again["effects"] == value.strip()
+    assert forensic.get("/remains").json["total"] == 1

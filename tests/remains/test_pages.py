@@ -208,3 +208,15 @@ def test_bad_filters_are_422(client, login, make_user):
     assert login(make_user("forensic")).status_code == 302
     _page(client, "/remains?sex=alien", 422)
     _page(client, "/remains?page=0", 422)
+
+
+def test_markup_in_the_data_is_escaped_on_the_pages(client, login, make_user, forensic):
+    hostile = "<script>alert('x')</script>"
+    created = forensic.post(
+        "/remains", json=remains_body(found_place=hostile, distinguishing_marks=hostile)
+    ).json
+    assert login(make_user("forensic")).status_code == 302
+    for url in (f"/remains/{created['id']}", f"/remains/{created['id']}/edit"):
+        html = _page(client, url)
+        assert hostile not in html
+        assert "&lt;script&gt;" in html
