@@ -68,3 +68,28 @@ def test_other_roles_are_refused_by_the_role_check(forensic, api, role):
         assert resp.json["error"]["code"] == "forbidden"
         assert "Sasabe" not in resp.get_data(as_text=True)
     assert forensic.get(f"/remains/{created['id']}").json == created
+
+
+def test_a_refused_write_names_the_organisations_own_remains_in_the_audit(
+    forensic, api, make_org, database
+):
+    from sqlalchemy import select
+
+    from casework.audit import AuditEvent
+
+    created = forensic.post("/remains", json=remains_body()).json
+    focal = api("focal_point")
+    assert focal.patch(f"/remains/{created['id']}", json={"version": 1}).status_code == 403
+    stranger = api("focal_point", make_org("MX"))
+    assert stranger.patch(f"/remains/{created['id']}", json={"version": 1}).status_code == 403
+    with database.session() as s:
+        denied = list(
+            s.scalars(
+                select(AuditEvent).where(AuditEvent.decision == "deny").order_by(AuditEvent.seq)
+            )
+        )
+    assert [(e.object_type, e.object_id) for e in denied] == [
+        ("remains", created["id"]),
+        ("endpoint", "remains_api.update_remains"),
+    ]
+    assert all(e.action == "remains.write" for e in denied)
