@@ -156,6 +156,8 @@ class CaseForm(FlaskForm):
     route_countries = StringField(_l("Countries on the route (codes, comma-separated)"))
     event_type = SelectField(_l("Event"), choices=_NONE + _choices(EVENT_LABELS))
     circumstances = TextAreaField(_l("Circumstances of the disappearance"))
+    stature_min_cm = StringField(_l("Stature from (cm)"))
+    stature_max_cm = StringField(_l("Stature to (cm)"))
     distinguishing_marks = TextAreaField(_l("Distinguishing marks"))
     clothing_and_belongings = TextAreaField(_l("Clothing and belongings"))
     vulnerabilities = MultiCheckboxField(
@@ -260,6 +262,15 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
+def _number(value: Any) -> Any:
+    """A whole number typed in a form as an integer; anything else is passed on as typed, for
+    the schema to refuse (blank: none)."""
+    text = _text(value)
+    if isinstance(text, str) and text.isascii() and text.isdigit():
+        return int(text)
+    return text
+
+
 def _codes(value: str | None) -> list[str]:
     return [part for part in _SPLIT.split(value or "") if part]
 
@@ -285,6 +296,8 @@ def case_payload(form: CaseForm) -> dict[str, Any]:
         )
     }
     data["sex"] = form.sex.data or "unknown"
+    data["stature_min_cm"] = _number(form.stature_min_cm.data)
+    data["stature_max_cm"] = _number(form.stature_max_cm.data)
     lines = (form.aliases.data or "").splitlines()
     data["aliases"] = [line.strip() for line in lines if line.strip()]
     data["languages"] = _codes(form.languages.data)
@@ -333,6 +346,8 @@ def form_data(case: Case) -> dict[str, Any]:
         "route_countries": ", ".join(case.route_countries or []),
         "event_type": case.event_type.value if case.event_type else "",
         "circumstances": case.circumstances or "",
+        "stature_min_cm": _shown_number(case.stature_min_cm),
+        "stature_max_cm": _shown_number(case.stature_max_cm),
         "distinguishing_marks": case.distinguishing_marks or "",
         "clothing_and_belongings": case.clothing_and_belongings or "",
         "vulnerabilities": case.vulnerabilities,
@@ -341,6 +356,10 @@ def form_data(case: Case) -> dict[str, Any]:
         ],
         "version": str(case.version),
     }
+
+
+def _shown_number(value: int | None) -> str:
+    return "" if value is None else str(value)
 
 
 def payload_as_form_data(payload: dict[str, Any], version: int) -> dict[str, Any]:

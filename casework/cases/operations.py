@@ -156,6 +156,13 @@ def _set_protection_flags(session: Session, case: Case, flags: list[dict[str, An
 
 def _check_record(case: Case, changed: list[str], age_band_given: bool) -> None:
     """Rules across fields, on the record as it will be stored; may derive the age band."""
+    low, high = case.stature_min_cm, case.stature_max_cm
+    if low is not None and high is not None and low > high:
+        # A change of one end is checked against the other end as stored.
+        raise InvalidInput(
+            "The stature range ends below where it starts.",
+            {"stature_max_cm": ["Must be at least the lower stature."]},
+        )
     birth = values.approx_date_or_none(case.date_of_birth)
     seen = values.approx_date_or_none(case.last_seen_date)
     if birth and seen and birth.start > seen.end:

@@ -36,6 +36,8 @@ PLACE_MAX = 500
 TEXT_MAX = 10_000
 REASON_MAX = 2_000
 LIST_MAX = 20
+#: A stature range in centimetres (the same bounds as the remains' stature).
+STATURE_MIN_CM, STATURE_MAX_CM = 40, 250
 
 
 class ApproximateDate(fields.String):
@@ -107,6 +109,16 @@ class CaseFieldsSchema(Schema):
     )
     event_type = fields.String(validate=one_of(EventType), allow_none=True)
     circumstances = text(TEXT_MAX, allow_none=True)
+    stature_min_cm = fields.Integer(
+        strict=True,
+        allow_none=True,
+        validate=validate.Range(min=STATURE_MIN_CM, max=STATURE_MAX_CM),
+    )
+    stature_max_cm = fields.Integer(
+        strict=True,
+        allow_none=True,
+        validate=validate.Range(min=STATURE_MIN_CM, max=STATURE_MAX_CM),
+    )
     distinguishing_marks = text(TEXT_MAX, allow_none=True)
     clothing_and_belongings = text(TEXT_MAX, allow_none=True)
     vulnerabilities = fields.List(
@@ -119,6 +131,12 @@ class CaseFieldsSchema(Schema):
         validate=validate.Length(max=LIST_MAX),
         allow_none=True,
     )
+
+    @validates_schema
+    def _stature_range(self, data: dict[str, Any], **_: Any) -> None:
+        low, high = data.get("stature_min_cm"), data.get("stature_max_cm")
+        if low is not None and high is not None and low > high:
+            raise ValidationError("Must be at least the lower stature.", "stature_max_cm")
 
 
 class CaseCreateSchema(CaseFieldsSchema):
@@ -257,6 +275,8 @@ class CaseSchema(CaseSummarySchema):
     route_countries = fields.List(fields.String())
     event_type = enum_value("event_type")
     circumstances = fields.String(allow_none=True)
+    stature_min_cm = fields.Integer(allow_none=True)
+    stature_max_cm = fields.Integer(allow_none=True)
     distinguishing_marks = fields.String(allow_none=True)
     clothing_and_belongings = fields.String(allow_none=True)
     protection_flags = fields.List(fields.Nested(ProtectionFlagOutSchema))
