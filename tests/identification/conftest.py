@@ -1,6 +1,6 @@
 """Fixtures of the identification tests: cases through the case service, remains through the
-remains service, match reports (with their two sample references) written as the DNA domain
-stores them, canary values, audit look-ups."""
+remains service, match reports through the DNA service (with a relative, a family reference and
+a post-mortem sample), audit look-ups."""
 
 from __future__ import annotations
 
@@ -11,21 +11,18 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from casework.access import Access
 from casework.audit import AuditEvent
 from casework.auth.models import Organisation, User
 from casework.auth.policy import Actor
 from casework.cases import operations as case_ops
 from casework.cases.models import Case, CaseStatus
-from casework.dna.models import (
-    DnaDatabase,
-    DnaDatabaseKind,
-    DnaMatchReport,
-    DnaReference,
-    MatchReportStatus,
-    SampleKind,
-)
+from casework.dna import operations as dna_ops
+from casework.dna import queries as dna_queries
+from casework.families import operations as family_ops
 from casework.identification.models import Identification
 from casework.remains import operations as remains_ops
+from casework.remains import queries as remains_queries
 from tests.identification.helpers import remains_body
 
 
@@ -72,56 +69,63 @@ def record_remains(database, make_user, org):
 
 
 @pytest.fixture
-def make_report(database):
-    """`make_report(case_ref, remains_id, status="reported")` stores a laboratory match report
-    between a family reference of the case and a post-mortem sample of the remains, owned by
-    the case's organisation; returns its id as a string."""
+def make_report(database, make_user):
+    """`make_report(case_ref, remains_id, status="reported")` records, through the DNA and
+    families services, a relative of the case with a family reference, a post-mortem sample of
+    the remains, and a laboratory match report between them (excluded when asked), as a focal
+    point of the case's organisation; returns the report's id as a string."""
 
     def factory(case_ref: str, remains_id: str, status: str = "reported") -> str:
         with database.session() as s:
             case = s.scalar(select(Case).where(Case.reference == case_ref))
-            db = s.scalar(select(DnaDatabase).where(DnaDatabase.name == "Test genetic bank"))
+            organisation = s.get(Organisation, case.organisation_id)
+        user = make_user("focal_point", organisation)
+        with database.session() as s:
+            actor = Actor.for_user(s.get(User, user.id))
+            case = s.scalar(select(Case).where(Case.reference == case_ref))
+            db = dna_queries.database_by_name(s, "Test genetic bank")
             if db is None:
-                db = DnaDatabase(
-                    id=uuid.uuid4(),
-                    name="Test genetic bank",
-                    institution="Test institute",
-                    country="SV",
-                    kind=DnaDatabaseKind.national_genetic_bank,
+                db = dna_ops.create_database(
+                    s,
+                    Actor.system(),
+                    {
+                        "name": "Test genetic bank",
+                        "institution": "Test institute",
+                        "country": "SV",
+                        "kind": "national_genetic_bank",
+                    },
                 )
-                s.add(db)
-            family = DnaReference(
-                id=uuid.uuid4(),
-                organisation_id=case.organisation_id,
-                database=db,
-                sample_kind=SampleKind.family_reference,
-                case_id=case.id,
-                data_key=case.data_key,
+            relative = family_ops.create_relative(
+                s, actor, case, {"full_name": "Dawit Tesfaye", "relationship": "brother"}
             )
-            post_mortem = DnaReference(
-                id=uuid.uuid4(),
-                organisation_id=case.organisation_id,
-                database=db,
-                sample_kind=SampleKind.post_mortem,
-                remains_id=uuid.UUID(remains_id),
-                data_key=case.data_key,
+            family = dna_ops.create_case_reference(
+                s,
+                actor,
+                case,
+                {
+                    "database_id": db.id,
+                    "sample_kind": "family_reference",
+                    "sample_id": f"FR-{uuid.uuid4().hex[:10]}",
+                    "relative_id": relative.id,
+                    "donor_relationship": "brother",
+                },
             )
-            s.add_all([family, post_mortem])
-            s.flush()
-            report = DnaMatchReport(
-                id=uuid.uuid4(),
-                organisation_id=case.organisation_id,
-                case_id=case.id,
-                remains_id=uuid.UUID(remains_id),
-                family_reference_id=family.id,
-                post_mortem_reference_id=post_mortem.id,
-                likelihood_ratio=1.2e9,
-                reported_date=dt.date(2026, 1, 10),
-                status=MatchReportStatus(status),
-                data_key=case.data_key,
+            remains = remains_queries.owned_remains_or_404(Access(s, actor), remains_id)
+            sample = {"database_id": db.id, "sample_id": f"PM-{uuid.uuid4().hex[:10]}"}
+            post_mortem = dna_ops.create_post_mortem_reference(s, actor, remains, sample)
+            report = dna_ops.create_match_report(
+                s,
+                actor,
+                {
+                    "family_reference_id": family.id,
+                    "post_mortem_reference_id": post_mortem.id,
+                    "likelihood_ratio": 1.2e9,
+                    "reported_date": dt.date(2026, 1, 10),
+                    "lab_report_reference": "LAB-2026-0001",
+                },
             )
-            s.add(report)
-            s.flush()
+            if status == "excluded":
+                dna_ops.exclude_match_report(s, actor, report, "Mixed-up samples.")
             return str(report.id)
 
     return factory

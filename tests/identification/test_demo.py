@@ -7,15 +7,14 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from casework import demo
-from casework.auth import queries as auth_queries
-from casework.auth.models import Organisation
-from casework.auth.policy import Actor
+from casework.auth import operations as auth_ops
+from casework.cases.demo import load_demo_cases
 from casework.cases.models import Case, CaseStatus
+from casework.dna.models import DnaMatchReport
 from casework.identification.demo import load_demo_identifications
 from casework.identification.models import Identification, IdentificationStatus
-from casework.remains import operations as remains_ops
 from casework.remains.models import Remains, RemainsStatus
-from tests.identification.helpers import remains_body
+from tests.helpers import PASSWORD
 
 
 def _tesfaye(s) -> Case:
@@ -36,32 +35,37 @@ def _check_identified(s) -> None:
     assert remains.identified_case_id == case.id
 
 
-def test_demo_identification_with_a_match_report(app, database, settings, make_report):
+def test_demo_identifies_tesfaye(app, database, settings):
+    """The DNA demo's match report (Dawit Tesfaye's reference and the post-mortem sample of the
+    remains found in Panama) is what the identification relies on."""
     with database.session() as s:
         demo.load(s, settings)
     with database.session() as s:
-        case = _tesfaye(s)
-        reference = case.reference
-        identified = case.status is CaseStatus.deceased_identified
-        forensic = auth_queries.user_by_email(s, "forensic@sv.demo")
-        if not identified:
-            # Without the DNA demo's match report the loader did nothing: give it one.
-            actor = Actor.for_user(forensic, via="demo")
-            remains_id = str(remains_ops.create_remains(s, actor, remains_body()).id)
-    if not identified:
-        make_report(reference, remains_id)
-        with database.session() as s:
-            orgs = list(s.scalars(select(Organisation).order_by(Organisation.created_at)))
-            sv = next(o for o in orgs if o.name == demo.DEMO_ORGS[0][0])
-            users = {
-                email: auth_queries.user_by_email(s, email)
-                for email in ("forensic@sv.demo", "focal@sv.demo")
-            }
-            load_demo_identifications(s, [sv], users)
-    with database.session() as s:
         _check_identified(s)
+        case = _tesfaye(s)
+        ident = s.scalar(select(Identification).where(Identification.case_id == case.id))
+        report = s.get(DnaMatchReport, ident.match_report_id)
+        assert report.status.value == "confirmed"
+        assert report.remains.found_country == "PA"
     # Loading again reuses what exists: still one identification.
     with database.session() as s:
         demo.load(s, settings)
     with database.session() as s:
         _check_identified(s)
+
+
+def test_the_loader_does_nothing_without_a_match_report(app, database, settings):
+    """Without a report to rely on, the case stays in active search (never unchecked)."""
+    with database.session() as s:
+        orgs = [
+            auth_ops.create_organisation(s, name, country, kind)
+            for name, country, kind in demo.DEMO_ORGS
+        ]
+        users = {
+            email: auth_ops.create_user(s, email, PASSWORD, role, orgs[i].id)
+            for email, role, i in demo.DEMO_USERS
+        }
+        load_demo_cases(s, orgs, users)
+        load_demo_identifications(s, orgs, users)
+        assert _tesfaye(s).status is CaseStatus.active_search
+        assert s.scalar(select(Identification.id)) is None
