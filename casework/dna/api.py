@@ -82,7 +82,7 @@ def list_databases(args: dict[str, Any]) -> Any:
     """The registry of DNA databases and laboratories (no personal data)."""
     page, per_page = args["page"], args["per_page"]
     items, total = queries.databases(db_session(), page, per_page)
-    return page_of(DnaDatabaseSchema(many=True).dump(items), page, per_page, total)
+    return page_of(items, page, per_page, total)
 
 
 @blp.route("/dna-databases", methods=["POST"])
