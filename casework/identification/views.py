@@ -27,6 +27,7 @@ from casework.cases import queries as case_queries
 from casework.cases.forms import STATUS_LABELS as CASE_STATUS_LABELS
 from casework.cases.models import Case
 from casework.cases.resources import CASE
+from casework.db import utcnow
 from casework.dna.resources import MATCH_REPORT
 from casework.errors import CaseworkError
 from casework.forms import attach_errors, version_of
@@ -179,20 +180,22 @@ def _fill_choices(access: Access, form: forms.IdentificationForm, case: Case) ->
     """The case's usable match reports and the organisation's unidentified remains (those of
     the reports and the one the page was opened with first); the read is audited."""
     reports = queries.usable_match_reports(access, case.id)
-    if reports:
-        access.read_page(MATCH_REPORT, reports, view="identification_form")
+    shown = access.read_page(MATCH_REPORT, reports, view="identification_form") if reports else []
     form.match_report_id.choices = [forms.BLANK] + [
         SelectChoice(
             str(r.id),
             _(
-                "%(date)s · likelihood ratio %(ratio)s · remains %(remains)s · %(status)s",
+                "%(lab)s · %(date)s · likelihood ratio %(ratio)s · remains %(remains)s · "
+                "%(status)s",
+                lab=getattr(r, "lab_report_reference", None) or "—",
                 date=r.reported_date.isoformat(),
                 ratio=f"{r.likelihood_ratio:g}",
                 remains=r.remains.reference,
                 status=forms.REPORT_STATUS_LABELS.get(r.status.value, r.status.value),
             ),
         )
-        for r in reports
+        for r in shown
+        if r.shows("dna_references")
     ]
     wanted: list[Remains] = [r.remains for r in reports]
     chosen = form.remains_id.data or request.args.get("remains")
@@ -242,7 +245,11 @@ def new() -> Any:
         ), 404
     remains = request.args.get("remains") or ""
     form = forms.IdentificationForm(
-        formdata=None, case_reference=case.reference, remains_id=remains, source="local"
+        formdata=None,
+        case_reference=case.reference,
+        remains_id=remains,
+        source="local",
+        identified_date=utcnow().date().isoformat(),
     )
     return _new_page(case, form)
 
