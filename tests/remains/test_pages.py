@@ -68,6 +68,9 @@ def test_forensic_journey_through_the_pages(client, login, make_user, database):
     assert 'data-status="unidentified"' in detail
     assert 'id="edit-remains"' in detail
     assert 'id="change-status"' not in detail  # only identified remains are handed over
+    # The pages of other domains about these remains: candidate cases, post-mortem samples.
+    assert f'href="{url}/candidates"' in detail and "Candidate cases" in detail
+    assert f'href="{url}/dna"' in detail
 
     # Edit: the form shows the stored values; saving bumps the version.
     edit = _page(client, url + "/edit")
