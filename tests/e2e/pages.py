@@ -379,3 +379,289 @@ class LookupPage(Site):
 
     def results(self) -> Locator:
         return self.page.locator("#results tbody tr")
+
+
+# --- remains, candidates, DNA and identification ----------------------------------------------
+
+
+def choose_option(select: Locator, text: str) -> None:
+    """Pick the option of a <select> whose label contains `text` (labels that combine several
+    values, e.g. a reference, a sample identifier and a database)."""
+    option = select.locator("option").filter(has_text=text)
+    expect(option).to_have_count(1)
+    select.select_option(option.get_attribute("value") or "")
+
+
+class RemainsListPage(Site):
+    """/remains: the non-personal filters (a GET form) and the remains table."""
+
+    def open_from_nav(self) -> RemainsListPage:
+        self.nav("Remains")
+        self.page.wait_for_url(re.compile(r"/remains$"))
+        return self
+
+    def register(self) -> RemainsFormPage:
+        self.page.get_by_role("link", name="Record remains").click()
+        self.page.wait_for_url(re.compile(r"/remains/new$"))
+        return RemainsFormPage(self.page)
+
+    def rows(self) -> Locator:
+        return self.page.locator("#remains-results tbody tr[data-id]")
+
+    def open_remains(self, reference: str) -> RemainsPage:
+        self.page.get_by_role("link", name=reference, exact=True).click()
+        self.page.wait_for_url(re.compile(rf"/remains/{UUID}$"))
+        return RemainsPage(self.page)
+
+
+class RemainsFormPage(Site):
+    """/remains/new and /remains/<id>/edit (the same fields, labelled)."""
+
+    def fill(
+        self,
+        *,
+        found_date: str,
+        found_country: str,
+        found_place: str,
+        recovery_context: str,
+        sex: str,
+        age: tuple[int, int],
+        stature: tuple[int, int],
+        marks: str,
+        effects: str,
+    ) -> RemainsFormPage:
+        p = self.page
+        p.get_by_label("Found on").fill(found_date)
+        p.get_by_label("Country found in").select_option(found_country)
+        p.get_by_label("Place found").fill(found_place)
+        p.get_by_label("Recovery context").fill(recovery_context)
+        p.get_by_label("Sex").select_option(sex)
+        p.get_by_label("Estimated age from (years)").fill(str(age[0]))
+        p.get_by_label("Estimated age to (years)").fill(str(age[1]))
+        p.get_by_label("Stature from (cm)").fill(str(stature[0]))
+        p.get_by_label("Stature to (cm)").fill(str(stature[1]))
+        p.get_by_label("Distinguishing marks").fill(marks)
+        p.get_by_label("Clothing and effects").fill(effects)
+        return self
+
+    def record(self) -> RemainsPage:
+        self.page.get_by_role("button", name="Record the remains").click()
+        self.page.wait_for_url(re.compile(rf"/remains/{UUID}$"))
+        return RemainsPage(self.page)
+
+
+class RemainsPage(Site):
+    """/remains/<id>: recovery, biological profile, status, and the pages about the remains."""
+
+    def reference(self) -> str:
+        return self.page.locator("#remains-reference").inner_text().strip()
+
+    def status(self) -> str:
+        return self.page.locator("#remains-status").get_attribute("data-status") or ""
+
+    def value(self, field_id: str) -> Locator:
+        return self.page.locator(f"#{field_id}")
+
+    def identified_as(self) -> Locator:
+        return self.page.locator("#identified-as")
+
+    def links(self) -> Locator:
+        return self.page.locator("#remains-links")
+
+    def open_candidates(self) -> CandidatesPage:
+        self.links().get_by_role("link", name="Candidate cases").click()
+        self.page.wait_for_url(re.compile(rf"/remains/{UUID}/candidates$"))
+        return CandidatesPage(self.page)
+
+    def open_samples(self) -> RemainsSamplesPage:
+        self.links().get_by_role("link", name="Post-mortem samples").click()
+        self.page.wait_for_url(re.compile(rf"/remains/{UUID}/dna$"))
+        return RemainsSamplesPage(self.page)
+
+
+class CandidatesPage(Site):
+    """/remains/<id>/candidates and /cases/<ref>/candidates: ranked, every factor shown."""
+
+    def total(self) -> Locator:
+        return self.page.locator("#candidate-total")
+
+    def rows(self) -> Locator:
+        return self.page.locator("#candidates tbody tr[data-reference]")
+
+    def references(self) -> list[str]:
+        rows = self.rows()
+        return [rows.nth(i).get_attribute("data-reference") or "" for i in range(rows.count())]
+
+    def row(self, reference: str) -> Locator:
+        return self.page.locator(f'#candidates tbody tr[data-reference="{reference}"]')
+
+    def factors(self, reference: str) -> dict[str, float]:
+        cells = self.row(reference).locator("td[data-factor]")
+        return {
+            cells.nth(i).get_attribute("data-factor") or "": float(
+                cells.nth(i).get_attribute("data-value") or "nan"
+            )
+            for i in range(cells.count())
+        }
+
+    def score(self, reference: str) -> float:
+        return float(self.row(reference).locator("td[data-score]").get_attribute("data-score") or 0)
+
+    def band(self, reference: str) -> Locator:
+        return self.row(reference).locator("td[data-band]")
+
+    def compare(self, reference: str) -> ComparePage:
+        self.row(reference).get_by_role("link", name="Compare side by side").click()
+        self.page.wait_for_url(re.compile(rf"/compare/[A-Z]{{3}}-\d{{4}}-\d{{6}}/{UUID}$"))
+        return ComparePage(self.page)
+
+
+class ComparePage(Site):
+    """/compare/<ref>/<remains id>: the case and the remains side by side, with the factors."""
+
+    def heading(self) -> Locator:
+        return self.page.get_by_role("heading", name="Side by side", level=1)
+
+    def case_column(self, row_id: str) -> Locator:
+        return self.page.locator(f"#comparison tr#{row_id} td").nth(0)
+
+    def remains_column(self, row_id: str) -> Locator:
+        return self.page.locator(f"#comparison tr#{row_id} td").nth(1)
+
+    def score(self) -> Locator:
+        return self.page.locator("#match-score")
+
+    def factor_rows(self) -> Locator:
+        return self.page.locator("#factors tbody tr[data-factor]")
+
+    def open_remains(self) -> RemainsPage:
+        self.page.locator("#remains-reference").click()
+        self.page.wait_for_url(re.compile(rf"/remains/{UUID}$"))
+        return RemainsPage(self.page)
+
+
+class RemainsSamplesPage(Site):
+    """/remains/<id>/dna: the post-mortem sample references of remains, and the form to add one."""
+
+    def record_sample(self, *, database: str, sample_id: str, collected: str) -> RemainsSamplesPage:
+        form = self.page.locator("form").filter(has=self.page.locator("#submit-reference"))
+        form.get_by_label("DNA database").select_option(label=database)
+        form.get_by_label("Sample identifier").fill(sample_id)
+        form.get_by_label("Collected on").fill(collected)
+        form.get_by_role("button", name="Record post-mortem sample").click()
+        self.page.wait_for_url(re.compile(rf"/remains/{UUID}/dna$"))
+        self.expect_flash("Post-mortem sample recorded (custody: collected).")
+        return self
+
+    def rows(self) -> Locator:
+        return self.page.locator("#references tbody tr")
+
+
+class MatchReportsPage(Site):
+    """/match-reports: the organisation's match reports and (forensic staff) the form."""
+
+    def open_from_nav(self) -> MatchReportsPage:
+        self.nav("Match reports")
+        self.page.wait_for_url(re.compile(r"/match-reports$"))
+        return self
+
+    def record(
+        self,
+        *,
+        family_reference: str,
+        post_mortem: str,
+        lab_report: str,
+        likelihood_ratio: str,
+        reported: str,
+    ) -> MatchReportPage:
+        form = self.page.locator("form").filter(has=self.page.locator("#submit-report"))
+        choose_option(form.get_by_label("Family reference"), family_reference)
+        choose_option(form.get_by_label("Post-mortem sample"), post_mortem)
+        form.get_by_label("Laboratory report reference").fill(lab_report)
+        form.get_by_label("Likelihood ratio (as reported)").fill(likelihood_ratio)
+        form.get_by_label("Reported on").fill(reported)
+        form.get_by_role("button", name="Record match report").click()
+        self.page.wait_for_url(re.compile(rf"/match-reports/{UUID}$"))
+        self.expect_flash("Match report recorded.")
+        return MatchReportPage(self.page)
+
+    def rows(self) -> Locator:
+        return self.page.locator("#match-reports tbody tr")
+
+
+class MatchReportPage(Site):
+    """/match-reports/<id>: the laboratory's report, and the form to exclude it."""
+
+    def status(self) -> str:
+        return self.page.locator("#report-status").get_attribute("data-status") or ""
+
+    def value(self, field_id: str) -> Locator:
+        return self.page.locator(f"#{field_id}")
+
+
+class IdentificationListPage(Site):
+    """/identifications: those of the organisation, the ones awaiting a decision marked."""
+
+    def open_from_nav(self) -> IdentificationListPage:
+        self.nav("Identifications")
+        self.page.wait_for_url(re.compile(r"/identifications$"))
+        return self
+
+    def record_for(self, case_reference: str) -> IdentificationFormPage:
+        self.page.locator("#record-identification").click()
+        self.page.wait_for_url(re.compile(r"/identifications/new$"))
+        self.page.get_by_label("Case reference").fill(case_reference)
+        self.page.get_by_role("button", name="Continue").click()
+        self.page.wait_for_url(re.compile(r"/identifications/new\?case=[A-Z]{3}-\d{4}-\d{6}"))
+        return IdentificationFormPage(self.page)
+
+    def rows(self) -> Locator:
+        return self.page.locator("#identifications tbody tr")
+
+    def row(self, case_reference: str) -> Locator:
+        return self.rows().filter(has=self.page.get_by_role("link", name=case_reference))
+
+    def open(self, case_reference: str) -> IdentificationPage:
+        self.row(case_reference).get_by_role("link", name="Open").click()
+        self.page.wait_for_url(re.compile(rf"/identifications/{UUID}$"))
+        return IdentificationPage(self.page)
+
+
+class IdentificationFormPage(Site):
+    """/identifications/new?case=<ref>: the method, the evidence, who identified."""
+
+    def record(
+        self, *, method: str, match_report: str, remains: str, identified: str
+    ) -> IdentificationPage:
+        p = self.page
+        form = p.locator("form").filter(has=p.locator("#submit-identification"))
+        form.get_by_label("Method", exact=True).select_option(method)
+        choose_option(form.get_by_label("Match report (method DNA)"), match_report)
+        choose_option(form.get_by_label("Remains (optional)"), remains)
+        form.get_by_label("Date of the identification").fill(identified)
+        form.get_by_role("button", name="Record the identification").click()
+        p.wait_for_url(re.compile(rf"/identifications/{UUID}$"))
+        self.expect_flash(re.compile("Identification recorded"))
+        return IdentificationPage(p)
+
+
+class IdentificationPage(Site):
+    """/identifications/<id>: the record, and (a second person only) confirm or reject."""
+
+    def status(self) -> str:
+        return self.page.locator("#identification-status").get_attribute("data-status") or ""
+
+    def awaiting_second_person(self) -> Locator:
+        return self.page.locator("#awaiting-second-person")
+
+    def confirm_button(self) -> Locator:
+        return self.page.get_by_role("button", name="Confirm the identification")
+
+    def confirm(self) -> IdentificationPage:
+        self.confirm_button().click()
+        self.page.wait_for_url(re.compile(rf"/identifications/{UUID}$"))
+        self.expect_flash("Identification confirmed.")
+        return self
+
+    def value(self, field_id: str) -> Locator:
+        return self.page.locator(f"#{field_id}")
