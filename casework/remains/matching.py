@@ -44,7 +44,6 @@ from sqlalchemy import (
     and_,
     case,
     cast,
-    extract,
     func,
     literal,
     or_,
@@ -80,6 +79,7 @@ WEIGHTS: dict[str, float] = {
 }
 FACTORS = tuple(WEIGHTS)
 assert abs(sum(WEIGHTS.values()) - 1.0) < 1e-9, "the weights must sum to 1"
+assert FACTORS[-1] == "terms", "the SQL ranking adds the terms last"
 
 #: Bands: `likely` from this score, `possible` from the next; below, not a candidate.
 LIKELY = 0.70
@@ -314,20 +314,53 @@ def _least_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
     return f"MIN({compiler.process(element.clauses, **kw)})"
 
 
+#: One instance of each type: SQLAlchemy computes a type's cache key once per instance, and
+#: the ranking statement holds a hundred typed constants.
+_FLOAT = Float()
+
+
 def _num(value: float) -> Any:
-    return literal(value, Float)
+    return literal(value, _FLOAT)
 
 
 def _as_float(expr: Any) -> Any:
-    return cast(expr, Float)
+    return cast(expr, _FLOAT)
 
 
 def _zero() -> Any:
     return _num(0.0)
 
 
-def _month_index_sql(column: Any) -> Any:
-    return extract("year", column) * 12 + extract("month", column) - 1
+class _DaysBetween(FunctionElement[Any]):
+    """later − earlier in days, as a float: date subtraction on PostgreSQL, julianday on
+    SQLite."""
+
+    name = "days_between"
+    inherit_cache = True
+
+
+@compiles(_DaysBetween)
+def _days_sql(element: Any, compiler: Any, **kw: Any) -> str:
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(({later} - {earlier}) AS DOUBLE PRECISION)"
+
+
+@compiles(_DaysBetween, "sqlite")
+def _days_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(julianday({later}) - julianday({earlier}))"
+
+
+#: Days in an average month. Between first days of months (all the months matching compares),
+#: days / this, rounded, is the exact number of months: the calendar strays at most 4 days
+#: from the average (tests/remains/test_matching_rules.py checks two centuries).
+MEAN_MONTH_DAYS = 30.436875
+
+
+def _months_between_sql(later: Any, earlier: Any) -> Any:
+    """Whole months from one first-of-month date to another (computed from their days, which
+    is several times cheaper than extracting years and months from every row)."""
+    return func.round(_DaysBetween(later, earlier) / _num(MEAN_MONTH_DAYS))
 
 
 def _overlap_sql(known: tuple[int, int] | None, low: Any, high: Any) -> Any:
@@ -341,11 +374,20 @@ def _overlap_sql(known: tuple[int, int] | None, low: Any, high: Any) -> Any:
     return case((or_(low.is_(None), high.is_(None)), _zero()), else_=share)
 
 
-def _band_bounds_sql(column: Any) -> tuple[Any, Any]:
-    """A case's age band column as (low, high) expressions (NULL for no band)."""
-    low = case(*[(column == band, lo) for band, (lo, _) in AGE_BAND_RANGES.items()], else_=None)
-    high = case(*[(column == band, hi) for band, (_, hi) in AGE_BAND_RANGES.items()], else_=None)
-    return low, high
+#: Floating-point constants are bound as such: a bare Python number would make PostgreSQL
+#: compute in `numeric`, several times slower.
+_HORIZON = literal(float(DATE_HORIZON_MONTHS), _FLOAT)
+
+
+def _band_overlap_sql(column: Any, known: tuple[int | None, int | None]) -> Any:
+    """overlap_fraction of a known range against a case's age band column: one constant per
+    band, computed by the pure function (so both agree to the last bit)."""
+    if known[0] is None or known[1] is None:
+        return _zero()
+    fractions = {band: overlap_fraction(bounds, known) for band, bounds in AGE_BAND_RANGES.items()}
+    # Only the bands that overlap at all: fewer comparisons per row.
+    whens = [(column == band, _num(value)) for band, value in fractions.items() if value]
+    return case(*whens, else_=_zero()) if whens else _zero()
 
 
 def _sex_sql(known: Sex, column: Any) -> tuple[Any, list[ColumnElement[bool]]]:
@@ -360,26 +402,32 @@ def _sex_sql(known: Sex, column: Any) -> tuple[Any, list[ColumnElement[bool]]]:
 def _terms_sql(shared: Any) -> Any:
     if shared is None:
         return _zero()
-    return _Least(_num(1.0), _as_float(func.coalesce(shared, 0)) / TERMS_SATURATION)
-
-
-def _total(fractions: Mapping[str, Any]) -> Any:
-    total = None
-    for name in FACTORS:
-        term = fractions[name] * WEIGHTS[name]
-        total = term if total is None else total + term
-    return total
+    return _Least(_num(1.0), _as_float(func.coalesce(shared, 0)) / _num(float(TERMS_SATURATION)))
 
 
 @dataclass(frozen=True)
 class _Ranking:
-    """The score of every candidate as SQL, and the conditions that exclude outright."""
+    """The score of every candidate but its terms, as SQL over the candidate's clear columns,
+    and the conditions that exclude outright. `with_terms` adds the terms last, as `Match.score`
+    sums the factors (in the order of FACTORS)."""
 
-    score: Any
+    base: Any
     conditions: list[ColumnElement[bool]]
 
+    @classmethod
+    def of(cls, fractions: Mapping[str, Any], conditions: list[ColumnElement[bool]]) -> _Ranking:
+        base = None
+        for name in FACTORS[:-1]:
+            term = fractions[name] * WEIGHTS[name]
+            base = term if base is None else base + term
+        return cls(base, conditions)
 
-def _remains_ranking(anchor: CaseFacts, shared: Any) -> _Ranking:
+
+def _with_terms(base: Any, shared: Any) -> Any:
+    return base + _terms_sql(shared) * WEIGHTS["terms"]
+
+
+def _remains_ranking(anchor: CaseFacts) -> _Ranking:
     """Remains as candidates for a case (the case's values are bound parameters)."""
     sex, conditions = _sex_sql(anchor.sex, Remains.sex)
     date = _zero()
@@ -396,10 +444,10 @@ def _remains_ranking(anchor: CaseFacts, shared: Any) -> _Ranking:
                 ),
             )
         )
-        months = _Greatest(literal(0), _month_index_sql(Remains.found_month) - month_index(seen))
+        months = _Greatest(_zero(), _months_between_sql(Remains.found_month, literal(seen)))
         date = case(
             (Remains.found_month.is_(None), _zero()),
-            else_=_Greatest(_zero(), 1.0 - _as_float(months) / DATE_HORIZON_MONTHS),
+            else_=_Greatest(_zero(), _num(1.0) - _as_float(months) / _HORIZON),
         )
     places = []
     if anchor.last_seen_country:
@@ -417,22 +465,21 @@ def _remains_ranking(anchor: CaseFacts, shared: Any) -> _Ranking:
         ),
         "date": date,
         "geography": geography,
-        "terms": _terms_sql(shared),
     }
-    return _Ranking(_total(fractions), conditions)
+    return _Ranking.of(fractions, conditions)
 
 
-def _case_ranking(anchor: RemainsFacts, shared: Any) -> _Ranking:
+def _case_ranking(anchor: RemainsFacts) -> _Ranking:
     """Cases as candidates for remains (the remains' values are bound parameters)."""
     sex, conditions = _sex_sql(anchor.sex, Case.sex)
     date = _zero()
     found, latest = anchor.found_month, anchor.latest_found_month
     if found is not None and latest is not None:
         conditions.append(or_(Case.last_seen_month.is_(None), Case.last_seen_month <= latest))
-        months = _Greatest(literal(0), month_index(found) - _month_index_sql(Case.last_seen_month))
+        months = _Greatest(_zero(), _months_between_sql(literal(found), Case.last_seen_month))
         date = case(
             (Case.last_seen_month.is_(None), _zero()),
-            else_=_Greatest(_zero(), 1.0 - _as_float(months) / DATE_HORIZON_MONTHS),
+            else_=_Greatest(_zero(), _num(1.0) - _as_float(months) / _HORIZON),
         )
     geography = _zero()
     if anchor.found_country:
@@ -443,14 +490,9 @@ def _case_ranking(anchor: RemainsFacts, shared: Any) -> _Ranking:
             (on_route, _num(0.5)),
             else_=_zero(),
         )
-    low, high = _band_bounds_sql(Case.age_band)
     fractions = {
         "sex": sex,
-        "age": _overlap_sql(
-            (anchor.age_min, anchor.age_max),  # type: ignore[arg-type]
-            low,
-            high,
-        ),
+        "age": _band_overlap_sql(Case.age_band, (anchor.age_min, anchor.age_max)),
         "stature": _overlap_sql(
             (anchor.stature_min_cm, anchor.stature_max_cm),  # type: ignore[arg-type]
             Case.stature_min_cm,
@@ -458,9 +500,8 @@ def _case_ranking(anchor: RemainsFacts, shared: Any) -> _Ranking:
         ),
         "date": date,
         "geography": geography,
-        "terms": _terms_sql(shared),
     }
-    return _Ranking(_total(fractions), conditions)
+    return _Ranking.of(fractions, conditions)
 
 
 # --- description terms, counted blind -----------------------------------------------------
@@ -468,20 +509,12 @@ def _case_ranking(anchor: RemainsFacts, shared: Any) -> _Ranking:
 
 def description_tokens_of(session: Session, owner_id: uuid.UUID) -> set[int]:
     """The blind-index tokens of a record's description terms (as indexed when it was saved)."""
-    stmt = select(BlindIndexEntry.token).where(
-        BlindIndexEntry.field == DESCRIPTION_TERMS, BlindIndexEntry.owner_id == owner_id
+    # By owner only, the field checked here: with the field in the condition too, SQLite (no
+    # statistics) walks the primary key's whole field range instead of the owner index.
+    stmt = select(BlindIndexEntry.field, BlindIndexEntry.token).where(
+        BlindIndexEntry.owner_id == owner_id
     )
-    return set(session.scalars(stmt))
-
-
-def _shared_counts_subquery(tokens: set[int]) -> Any:
-    """Per owner, how many of `tokens` its description shares (owners sharing none absent)."""
-    return (
-        select(BlindIndexEntry.owner_id, func.count().label("shared"))
-        .where(BlindIndexEntry.field == DESCRIPTION_TERMS, BlindIndexEntry.token.in_(tokens))
-        .group_by(BlindIndexEntry.owner_id)
-        .subquery("shared_terms")
-    )
+    return {token for name, token in session.execute(stmt) if name == DESCRIPTION_TERMS}
 
 
 def shared_term_counts(
@@ -511,28 +544,67 @@ class Ranked:
 
     scores: list[tuple[uuid.UUID, float]]
     total: int
+    #: The anchor's description-term tokens the ranking counted shared terms with.
+    tokens: frozenset[int] = frozenset()
 
 
 def _rank(
     access: Access,
     model: Any,
     resource: Any,
-    ranking_of: Any,
+    ranking: _Ranking,
     tokens: set[int],
     live: ColumnElement[bool],
     page: int,
     per_page: int,
 ) -> Ranked:
-    shared_sub = _shared_counts_subquery(tokens) if tokens else None
-    ranking = ranking_of(shared_sub.c.shared if shared_sub is not None else None)
-    score = ranking.score.label("score")
-    stmt = select(model.id, score, func.count().over().label("total")).select_from(model)
-    if shared_sub is not None:
-        stmt = stmt.outerjoin(shared_sub, shared_sub.c.owner_id == model.id)
-    stmt = access.scope(stmt, resource).where(
-        live, *ranking.conditions, ranking.score >= POSSIBLE - EPSILON
+    # The candidates: what the actor may see and not excluded outright, with their score but
+    # the terms, computed once: OFFSET 0 keeps PostgreSQL from copying the conditions on it
+    # from the enclosing queries into this one (where it would compute it again for each).
+    based = (
+        access.scope(select(model.id.label("id"), ranking.base.label("base")), resource)
+        .where(live, *ranking.conditions)
+        .offset(0)
+        .subquery("based")
     )
-    stmt = stmt.order_by(score.desc(), model.id).limit(per_page).offset((page - 1) * per_page)
+    # Those that can reach the threshold (with every term shared, if the anchor has terms).
+    reach = POSSIBLE - (WEIGHTS["terms"] if tokens else 0.0) - EPSILON
+    candidates = select(based).where(based.c.base >= reach).subquery("candidates")
+    if tokens:
+        # Shared terms: each candidate's index entries among the anchor's tokens, counted per
+        # candidate. Joined to the candidates only: counting every owner of the anchor's tokens
+        # would aggregate the whole posting lists of common terms ("left", "scar").
+        scored = (
+            select(
+                candidates.c.id,
+                _with_terms(candidates.c.base, func.count(BlindIndexEntry.token)).label("score"),
+            )
+            .select_from(candidates)
+            .outerjoin(
+                BlindIndexEntry,
+                and_(
+                    BlindIndexEntry.owner_id == candidates.c.id,
+                    BlindIndexEntry.field == DESCRIPTION_TERMS,
+                    BlindIndexEntry.token.in_(tokens),
+                ),
+            )
+            .group_by(candidates.c.id, candidates.c.base)
+            .offset(0)
+            .subquery("scored")
+        )
+        score = scored.c.score
+        key = scored.c.id
+    else:
+        # No terms to share: the score is the rest (plus a zero terms factor).
+        score = candidates.c.base
+        key = candidates.c.id
+    stmt = (
+        select(key.label("id"), score.label("score"), func.count().over().label("total"))
+        .where(score >= POSSIBLE - EPSILON)
+        .order_by(score.desc(), key)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
     rows = access.session.execute(stmt).all()
     if rows:
         total = rows[0].total
@@ -542,7 +614,7 @@ def _rank(
         total = access.session.scalar(counted) or 0
     else:
         total = 0
-    return Ranked([(row.id, float(row.score)) for row in rows], total)
+    return Ranked([(row.id, float(row.score)) for row in rows], total, frozenset(tokens))
 
 
 def rank_remains(access: Access, case_record: Case, page: int = 1, per_page: int = 25) -> Ranked:
@@ -553,7 +625,7 @@ def rank_remains(access: Access, case_record: Case, page: int = 1, per_page: int
         access,
         Remains,
         REMAINS,
-        lambda shared: _remains_ranking(anchor, shared),
+        _remains_ranking(anchor),
         tokens,
         Remains.status == RemainsStatus.unidentified,
         page,
@@ -571,7 +643,7 @@ def rank_cases(
         access,
         Case,
         CASE,
-        lambda shared: _case_ranking(anchor, shared),
+        _case_ranking(anchor),
         tokens,
         Case.status.not_in(_SETTLED_CASES),
         page,
@@ -632,8 +704,7 @@ def _page(
     shown_anchor = access.read(anchor_resource, anchor, view="candidates")
     ids = [candidate_id for candidate_id, _ in ranked.scores]
     records = _in_order(session, candidate_resource.model, ids)
-    tokens = description_tokens_of(session, anchor.id)
-    shared = shared_term_counts(session, tokens, ids)
+    shared = shared_term_counts(session, set(ranked.tokens), ids)
     shown = access.read_page(candidate_resource, records, view="candidates", page=page)
     items = [Candidate(s, pair(s.record, shared.get(s.record.id, 0))) for s in shown]
     return CandidatePage(shown_anchor, items, ranked.total, page, per_page)

@@ -272,3 +272,14 @@ def test_each_change_toward_the_truth_raises_the_score():
         assert now > previous, change
         previous = now
     assert evaluate(CASE, remains, 1).score > previous
+
+
+def test_months_from_days_between_first_days_of_months_are_exact():
+    """The SQL ranking counts months as days / MEAN_MONTH_DAYS, rounded (cheaper than taking
+    years and months apart on every row): exact between first days of months, for two
+    centuries of gaps up to a hundred years."""
+    months = [dt.date(y, m, 1) for y in range(1900, 2101) for m in range(1, 13)]
+    for start in range(0, len(months), 5):
+        for end in range(start, min(len(months), start + 1200)):
+            days = (months[end] - months[start]).days
+            assert round(days / matching.MEAN_MONTH_DAYS) == end - start
