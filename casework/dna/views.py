@@ -29,6 +29,7 @@ from casework.cases.resources import CASE
 from casework.categories import Category
 from casework.db import utcnow
 from casework.dna import forms, operations, policy, queries
+from casework.dna.display import ratio_text
 from casework.dna.models import (
     DnaMatchReport,
     DnaReference,
@@ -66,6 +67,10 @@ bp = Blueprint("dna", __name__)
 
 #: Most references or reports a page lists.
 PAGE_LIMIT = 500
+
+
+# A likelihood ratio reads the same on every page: {{ value|ratio }}.
+bp.add_app_template_filter(ratio_text, "ratio")
 
 
 @bp.context_processor
@@ -131,11 +136,16 @@ def _custody_forms(refs: list[Shown[DnaReference]], may_write: bool) -> dict[Any
 # --- a case's sample references -------------------------------------------------------------
 
 
+def _sees_relatives() -> bool:
+    """May the actor's role see relatives (names and contacts)? A forensic officer may not: the
+    family references they see show no donor's name, and they cannot pick a donor."""
+    return Category.family_contacts in current_access().own_categories(RELATIVE)
+
+
 def _relatives(case: Case, owned: bool) -> list[Shown[Relative]]:
-    """The case's relatives with their names and consents, when the actor may see them (a
-    forensic officer may not: their family references show no donor's name)."""
+    """The case's relatives with their names and consents, when the actor may see them."""
     access = current_access()
-    if not owned or Category.family_contacts not in access.own_categories(RELATIVE):
+    if not owned or not _sees_relatives():
         return []
     rows, _total = family_queries.relatives_of_case(access, case.id, 1, PAGE_LIMIT)
     return access.read_page(
@@ -159,6 +169,13 @@ def _case_page(case: Case, form: forms.CaseReferenceForm | None = None, status: 
     ]
     form = form or forms.CaseReferenceForm(formdata=None)
     form.database_id.choices = _database_choices()
+    # A family reference needs its donor picked among the case's relatives: offered only to a
+    # role that sees them; the others record personal effects.
+    records_family = _sees_relatives()
+    if not records_family:
+        form.sample_kind.choices = [
+            c for c in form.sample_kind.choices if c.value == SampleKind.personal_effect.value
+        ]
     form.relative_id.choices = [forms.BLANK] + [
         SelectChoice(str(r.record.id), f"{r.full_name} ({r.relationship})")
         for r in relatives
@@ -189,6 +206,7 @@ def _case_page(case: Case, form: forms.CaseReferenceForm | None = None, status: 
         form=form,
         custody=_custody_forms(refs, may_write),
         may_write=may_write,
+        records_family=records_family,
         warnings=policy.case_warnings(session, case) if owned else [],
     ), status
 

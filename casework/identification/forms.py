@@ -71,13 +71,13 @@ class IdentificationForm(FlaskForm):
 
 class CaseChoiceForm(FlaskForm):
     """Which case an identification is recorded for (a GET form: a case reference is not
-    personal data)."""
+    personal data). Its button is written in the template, without a name, so that the URL
+    carries the case only."""
 
     class Meta:
         csrf = False
 
     case = StringField(_l("Case reference (e.g. SLV-2026-000123)"))
-    submit = SubmitField(_l("Continue"), render_kw={"id": "submit-case"})
 
 
 class FilterForm(FlaskForm):

@@ -25,9 +25,11 @@ from casework.auth.context import acting
 from casework.auth.policy import can, require
 from casework.cases import queries as case_queries
 from casework.cases.forms import STATUS_LABELS as CASE_STATUS_LABELS
-from casework.cases.models import Case
+from casework.cases.models import Case, CaseStatus
+from casework.cases.policy import CHANGE_CASE_STATUS, allowed_targets
 from casework.cases.resources import CASE
 from casework.db import utcnow
+from casework.dna.display import ratio_text
 from casework.dna.resources import MATCH_REPORT
 from casework.errors import CaseworkError
 from casework.forms import attach_errors, version_of
@@ -189,7 +191,7 @@ def _fill_choices(access: Access, form: forms.IdentificationForm, case: Case) ->
                 "%(status)s",
                 lab=getattr(r, "lab_report_reference", None) or "—",
                 date=r.reported_date.isoformat(),
-                ratio=f"{r.likelihood_ratio:g}",
+                ratio=ratio_text(r.likelihood_ratio),
                 remains=r.remains.reference,
                 status=forms.REPORT_STATUS_LABELS.get(r.status.value, r.status.value),
             ),
@@ -297,10 +299,17 @@ def _detail_page(
     decidable = shown.is_owned and ident.status is IdentificationStatus.recorded
     may_review = decidable and can(actor, REVIEW_IDENTIFICATIONS)
     version = str(ident.version)
+    # Once confirmed, the case may move to deceased_identified (on its own page): say so.
+    case_may_follow = ident.status is IdentificationStatus.confirmed and (
+        CaseStatus.deceased_identified in allowed_targets(ident.case.status)
+    )
     return render_template(
         "identification/detail.html",
         ident=shown,
         case=ident.case,
+        case_may_follow=case_may_follow,
+        may_change_case_status=shown.is_owned and can(actor, CHANGE_CASE_STATUS),
+        deceased_identified_label=CASE_STATUS_LABELS[CaseStatus.deceased_identified],
         awaiting_me=awaits_second_person(ident, actor.user_id) and may_review,
         may_decide=may_review and ident.recorded_by != actor.user_id,
         confirm_form=forms.ConfirmForm(formdata=None, version=version),

@@ -14,7 +14,7 @@ from casework.cases.forms import SEX_LABELS
 from casework.cases.models import Sex
 from casework.cases.values import country_choices
 from casework.remains.models import Remains, RemainsStatus
-from casework.remains.operations import FIELDS
+from casework.remains.operations import AGE_RANGE, FIELDS, STATURE_RANGE
 
 STATUS_LABELS = {
     RemainsStatus.unidentified: _l("Unidentified"),
@@ -107,6 +107,36 @@ def payload(form: RemainsForm) -> dict[str, Any]:
         data[name] = _number(value) if name in _NUMBERS else _text(value)
     data["sex"] = form.sex.data or "unknown"
     return data
+
+
+#: The ranges of the form: (lower bound, upper bound, the limits of both, the message shown next to
+#: the upper bound when it is below the lower one).
+RANGES = (
+    ("age_min", "age_max", AGE_RANGE, _l("Must not be below the lowest age.")),
+    (
+        "stature_min_cm",
+        "stature_max_cm",
+        STATURE_RANGE,
+        _l("Must not be below the lowest stature."),
+    ),
+)
+
+
+def range_errors(data: dict[str, Any]) -> dict[str, list[str]]:
+    """Upside-down ranges of a payload, named by their upper bound as the API names them, in
+    words a user reads. The API's schema checks ranges only once every field is valid, so the
+    page checks them itself to show every error at once. Only bounds the schema accepts (whole
+    numbers within their limits) are compared: then the schema's only message about the upper
+    bound is its own range message, which this one replaces."""
+    errors: dict[str, list[str]] = {}
+    for low, high, (least, most), message in RANGES:
+        lo, hi = data.get(low), data.get(high)
+        valid = all(
+            isinstance(v, int) and not isinstance(v, bool) and least <= v <= most for v in (lo, hi)
+        )
+        if valid and lo > hi:
+            errors[high] = [str(message)]
+    return errors
 
 
 def form_data(remains: Remains) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError
 
 from casework.access.current import current_access
 from casework.auth.policy import can, require
@@ -44,6 +44,12 @@ RELATED_PAGES = (
     ("candidates.for_remains", _l("Candidate cases"), "candidates.read"),
     ("dna.for_remains", _l("Post-mortem samples"), "dna.read"),
 )
+#: The identifications of the case the remains were identified as (once identified).
+IDENTIFICATIONS_PAGE = (
+    "identification.for_case",
+    _l("Identifications of the case"),
+    "identifications.read",
+)
 
 
 @bp.context_processor
@@ -59,9 +65,9 @@ def _back_to(remains_id: uuid.UUID, anchor: str = "") -> Any:
     return redirect(url_for("remains.detail", remains_id=remains_id) + anchor, code=303)
 
 
-def _related_links(remains: Remains) -> list[dict[str, Any]]:
+def _related_links(remains: Remains, identified_case: str | None) -> list[dict[str, Any]]:
     actor = current_access().actor
-    return [
+    links = [
         {
             "url": url_for(endpoint, remains_id=remains.id),
             "label": label,
@@ -70,6 +76,16 @@ def _related_links(remains: Remains) -> list[dict[str, Any]]:
         for endpoint, label, action in RELATED_PAGES
         if endpoint in current_app.view_functions and can(actor, action)
     ]
+    endpoint, label, action = IDENTIFICATIONS_PAGE
+    if identified_case and endpoint in current_app.view_functions and can(actor, action):
+        links.append(
+            {
+                "url": url_for(endpoint, reference=identified_case),
+                "label": label,
+                "endpoint": endpoint,
+            }
+        )
+    return links
 
 
 # --- list -------------------------------------------------------------------------------------
@@ -114,6 +130,22 @@ def index() -> Any:
 # --- registration and editing -----------------------------------------------------------------
 
 
+def _checked(form: forms.RemainsForm, schema: Schema, payload: dict[str, Any]) -> Any:
+    """The payload loaded by the API's schema, or None with every error shown next to its field
+    at once: the schema's field errors and, in words, a range upside down (which the schema
+    reports only once the other fields are valid, and by the API's field names)."""
+    errors: dict[str, Any] = {}
+    try:
+        data = schema.load(payload)
+    except ValidationError as exc:
+        errors = exc.messages_dict
+    ranges = forms.range_errors(payload)
+    if not errors and not ranges:
+        return data
+    attach_errors(form, {**errors, **ranges})
+    return None
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 @require(WRITE_REMAINS)
@@ -123,14 +155,12 @@ def new() -> Any:
     if request.method == "POST":
         if not form.validate_on_submit():
             status = 400 if "csrf_token" in form.errors else 422
+        elif (data := _checked(form, RemainsCreateSchema(), forms.payload(form))) is None:
+            status = 422
         else:
             access = current_access()
             try:
-                data = RemainsCreateSchema().load(forms.payload(form))
                 remains = operations.create_remains(access.session, access.actor, data)
-            except ValidationError as exc:
-                attach_errors(form, exc.messages_dict)
-                status = 422
             except CaseworkError as exc:
                 attach_errors(form, exc.fields)
                 flash(exc.message, "error")
@@ -162,12 +192,11 @@ def edit(remains_id: uuid.UUID) -> Any:
     if expected is None:
         # Without the version the user saw, saving could overwrite someone else's change.
         return _conflict(remains_id, payload)
-    try:
-        data = RemainsUpdateSchema().load(payload)
-        operations.update_remains(access.session, access.actor, remains, data, expected)
-    except ValidationError as exc:
-        attach_errors(form, exc.messages_dict)
+    data = _checked(form, RemainsUpdateSchema(), payload)
+    if data is None:
         return render_template("remains/edit.html", form=form, remains=remains), 422
+    try:
+        operations.update_remains(access.session, access.actor, remains, data, expected)
     except VersionConflict:
         return _conflict(remains_id, payload)
     except CaseworkError as exc:
@@ -219,14 +248,15 @@ def detail(remains_id: uuid.UUID) -> Any:
     status_form = None
     if may_write and remains.status == RemainsStatus.identified:
         status_form = forms.StatusForm(version=str(remains.version))
+    identified_case = identified_case_reference(remains)
     return render_template(
         "remains/detail.html",
         remains=shown,
         shows=shown.shows,
-        identified_case=identified_case_reference(remains),
+        identified_case=identified_case,
         may_edit=may_write,
         status_form=status_form,
-        related=_related_links(remains),
+        related=_related_links(remains, identified_case),
     )
 
 

@@ -210,9 +210,14 @@ def test_forensic_records_samples_and_match_reports_through_the_pages(
     report_url = resp.headers["Location"]
     report = _page(client, report_url)
     assert "LAB-2026-0042" in report and ref in report and 'id="submit-exclude"' in report
-    assert "2500000000" in report.replace(".0", "")
+    # The likelihood ratio reads the same on the report and in the list (reported as 2.5e9).
+    assert '<data value="2500000000.0">2.5\u00a0×\u00a010⁹</data>' in report
     listed = _page(client, "/match-reports")
     assert ref in listed and 'data-status="reported"' in listed
+    assert '<data value="2500000000.0">2.5\u00a0×\u00a010⁹</data>' in listed
+    assert "2500000000.0<" not in listed and "2500000000.0<" not in report
+    # The list links the case reference.
+    assert f'<a href="/cases/{ref}/dna">{ref}</a>' in listed
 
     # Excluding needs a reason.
     _post(client, report_url + "/exclude", report, {"reason": ""}, status=422)
@@ -220,6 +225,58 @@ def test_forensic_records_samples_and_match_reports_through_the_pages(
     report = _page(client, report_url)
     assert 'data-status="excluded"' in report and "tube mislabelled" in report
     assert 'id="submit-exclude"' not in report
+
+
+def test_forensic_case_page_offers_personal_effects_only(
+    client, login, make_user, make_case, make_relative, make_database
+):
+    """A forensic officer cannot see relatives, so cannot pick a family reference's donor: the
+    case's DNA page offers them personal effects, and says who records family references."""
+    ref = make_case()
+    make_relative(ref)
+    database_id = make_database("Laboratorio Forense")
+    officer = make_user("forensic")
+    login(officer)
+    page = _page(client, f"/cases/{ref}/dna")
+    form = page[page.index('id="add-reference"') :]
+    assert 'value="family_reference"' not in form and 'value="personal_effect"' in form
+    for name in ("relative_id", "donor_relationship", "consent_id"):
+        assert f'name="{name}"' not in form
+    assert 'id="family-references-elsewhere"' in page
+    assert "Family references are recorded by a focal point" in page
+    _post(
+        client,
+        f"/cases/{ref}/dna",
+        page,
+        {"sample_kind": "personal_effect", "database_id": database_id, "sample_id": "PE-11"},
+    )
+    page = _page(client, f"/cases/{ref}/dna")
+    assert "PE-11" in page and "Personal effect" in page
+    client.post("/logout", data={"csrf_token": csrf_from(page)})
+
+    # A focal point, who sees the relatives, is offered both kinds and the donor.
+    login(make_user("focal_point"))
+    page = _page(client, f"/cases/{ref}/dna")
+    form = page[page.index('id="add-reference"') :]
+    assert 'value="family_reference"' in form and 'name="relative_id"' in form
+    assert 'id="family-references-elsewhere"' not in page
+
+
+def test_likelihood_ratios_read_plainly_or_in_powers_of_ten():
+    from casework.dna.display import ratio_text
+
+    assert ratio_text(1.2e9) == "1.2\u00a0×\u00a010⁹"
+    assert ratio_text(1.23456e12) == "1.23\u00a0×\u00a010¹²"
+    assert ratio_text(1e6) == "1\u00a0×\u00a010⁶"
+    assert ratio_text(2e-5) == "2\u00a0×\u00a010⁻⁵"
+    assert [ratio_text(v) for v in (10, 250.0, 0.5, 1234.0, 0.0025)] == [
+        "10",
+        "250",
+        "0.5",
+        "1,234",
+        "0.0025",
+    ]
+    assert ratio_text(None) == "—"
 
 
 def test_sample_look_up_page_finds_any_writing(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from tests.helpers import PASSWORD, csrf_from
-from tests.identification.helpers import CANARY_NOTES, CANARY_REASON
+from tests.identification.helpers import CANARY_NOTES, CANARY_REASON, dna_body
 
 
 def _sign_in(app, user):
@@ -161,3 +161,74 @@ def test_liaison_reads_the_pages_but_records_nothing(app, make_user, dna_world, 
     _page(liaison, f"/identifications/new?case={dna_world['case']}", status=403)
     nav = _page(liaison, "/")
     assert 'href="/identifications"' in nav
+
+
+def _section(html: str, section_id: str) -> str:
+    start = html.index(f'<section aria-labelledby="{section_id}-heading" id="{section_id}">')
+    return html[start : html.index("</section>", start)]
+
+
+def test_confirm_and_reject_each_have_their_own_labelled_section(app, make_user, dna_world):
+    recorder = _sign_in(app, make_user("forensic"))
+    url = _record_from_case_page(recorder, dna_world)
+    reviewer = _sign_in(app, make_user("focal_point"))
+    detail = _page(reviewer, url)
+    confirm, reject = _section(detail, "confirm"), _section(detail, "reject")
+    assert '<h3 id="confirm-heading">Confirm</h3>' in confirm
+    assert 'id="submit-confirm"' in confirm
+    assert 'name="reason"' not in confirm and "Why it is rejected" not in confirm
+    assert '<h3 id="reject-heading">Reject</h3>' in reject
+    assert 'name="reason"' in reject and 'id="submit-reject"' in reject
+    assert 'id="submit-confirm"' not in reject
+
+
+def test_the_case_step_puts_only_the_case_in_the_url(app, make_user):
+    client = _sign_in(app, make_user("focal_point"))
+    html = _page(client, "/identifications/new")
+    start = html.index('<form method="get"')
+    form = html[start : html.index("</form>", start)]
+    assert 'id="submit-case"' in form and ">Continue<" in form
+    # Only the case reference is a named control: the button adds nothing to the URL.
+    assert re.findall(r'name="([^"]+)"', form) == ["case"]
+
+
+def test_the_form_lists_reports_with_a_readable_likelihood_ratio(app, make_user, dna_world):
+    client = _sign_in(app, make_user("forensic"))
+    form = _page(client, f"/identifications/new?case={dna_world['case']}")
+    assert "likelihood ratio 1.2\u00a0×\u00a010⁹" in form  # reported as 1.2e9
+    assert "1.2e+09" not in form
+
+
+def test_a_confirmed_identification_points_to_the_next_steps(
+    app, make_user, dna_world, forensic, focal
+):
+    """Once confirmed: the identification page says the case may now be marked deceased and
+    identified (linking to the case page), until it is; the remains page links the case's
+    identifications."""
+    ref = dna_world["case"]
+    ident = forensic.post("/identifications", json=dna_body(dna_world)).json
+    url = f"/identifications/{ident['id']}"
+    reviewer = _sign_in(app, make_user("focal_point"))
+    assert 'id="case-may-follow"' not in _page(reviewer, url)  # recorded only
+    remains = _page(reviewer, f"/remains/{dna_world['remains']}")
+    assert f'href="/cases/{ref}/identifications"' not in remains
+
+    assert focal.post(f"/identifications/{ident['id']}/confirm", json={}).status_code == 200
+    detail = _page(reviewer, url)
+    hint = detail[detail.index('id="case-may-follow"') :].split("</p>")[0]
+    assert "the case can now be marked “Deceased, identified” on its case page" in hint
+    assert f'href="/cases/{ref}#change-status"' in hint  # a focal point changes the status
+    officer = _sign_in(app, make_user("forensic"))
+    detail = _page(officer, url)
+    hint = detail[detail.index('id="case-may-follow"') :].split("</p>")[0]
+    assert f'href="/cases/{ref}"' in hint  # to the case page, where they cannot change it
+    remains = _page(officer, f"/remains/{dna_world['remains']}")
+    links = remains[remains.index('id="remains-links"') :].split("</ul>")[0]
+    assert f'href="/cases/{ref}/identifications"' in links
+    assert "Identifications of the case" in links
+
+    moved = focal.post(
+        f"/cases/{ref}/status", json={"status": "deceased_identified", "note": "Identified."}
+    )
+    assert moved.status_code == 200, moved.json
+    assert 'id="case-may-follow"' not in _page(reviewer, url)

@@ -95,8 +95,11 @@ def test_invalid_registration_shows_errors_and_stores_nothing(
     new = _page(client, "/remains/new")
     tomorrow = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=2)).isoformat()
     for bad, message in [
-        ({"age_min": "30", "age_max": "20"}, "Must be at least age_min."),
-        ({"stature_min_cm": "180", "stature_max_cm": "170"}, "Must be at least stature_min_cm."),
+        ({"age_min": "30", "age_max": "20"}, "Must not be below the lowest age."),
+        (
+            {"stature_min_cm": "180", "stature_max_cm": "170"},
+            "Must not be below the lowest stature.",
+        ),
         ({"found_date": tomorrow}, "The date may not be in the future."),
         ({"found_date": "2025-02-30"}, "There is no such day."),
         ({"age_min": "fourteen"}, "Not a valid integer."),
@@ -110,6 +113,58 @@ def test_invalid_registration_shows_errors_and_stores_nothing(
     # without the CSRF token: refused, nothing stored
     assert client.post("/remains/new", data=FORM).status_code == 400
     assert remains_count() == 0
+
+
+def _field_errors(html: str, name: str) -> list[str]:
+    """The errors shown in the block of the form field named `name`."""
+    block = re.search(
+        rf'<div class="field[^"]*">(?:(?!</div>).)*name="{name}"(?:(?!</div>).)*</div>', html, re.S
+    )
+    assert block, name
+    return re.findall(r'<p class="error"[^>]*>([^<]*)</p>', block.group(0))
+
+
+UPSIDE_DOWN = {"age_min": "40", "age_max": "20", "stature_min_cm": "180", "stature_max_cm": "170"}
+
+
+def test_upside_down_ranges_are_reported_with_the_other_errors_in_words(
+    client, login, make_user, forensic, remains_count
+):
+    """One submit shows every error, each next to its field: the ranges upside down too (the
+    schema alone reports them only once the other fields are valid), in words, not field names."""
+    assert login(make_user("forensic")).status_code == 302
+    new = _page(client, "/remains/new")
+    bad = {**FORM, **UPSIDE_DOWN, "found_date": "2999-01", "found_country": "ZZ"}
+    html = _post(client, "/remains/new", new, bad, status=422).get_data(as_text=True)
+    assert _field_errors(html, "found_date") == ["The date may not be in the future."]
+    assert _field_errors(html, "found_country")
+    assert _field_errors(html, "age_max") == ["Must not be below the lowest age."]
+    assert _field_errors(html, "stature_max_cm") == ["Must not be below the lowest stature."]
+    assert _field_errors(html, "age_min") == [] and _field_errors(html, "stature_min_cm") == []
+    assert "age_min" not in " ".join(re.findall(r'<p class="error"[^>]*>([^<]*)</p>', html))
+    # Alone, the ranges get the same words; out-of-limit bounds keep their own message only.
+    html = _post(client, "/remains/new", new, {**FORM, **UPSIDE_DOWN}, status=422).get_data(
+        as_text=True
+    )
+    assert _field_errors(html, "age_max") == ["Must not be below the lowest age."]
+    assert _field_errors(html, "stature_max_cm") == ["Must not be below the lowest stature."]
+    html = _post(
+        client, "/remains/new", new, {**FORM, "age_min": "130", "age_max": "125"}, status=422
+    ).get_data(as_text=True)
+    assert "Must not be below the lowest age." not in html
+    assert _field_errors(html, "age_min") and _field_errors(html, "age_max")
+    assert remains_count() == 0
+
+    # The edit page: the same, and nothing saved.
+    created = forensic.post("/remains", json=remains_body()).json
+    url = f"/remains/{created['id']}/edit"
+    edit = _page(client, url)
+    bad = {**FORM, **UPSIDE_DOWN, "found_date": "2999-01", "version": "1"}
+    html = _post(client, url, edit, bad, status=422).get_data(as_text=True)
+    assert _field_errors(html, "found_date") == ["The date may not be in the future."]
+    assert _field_errors(html, "age_max") == ["Must not be below the lowest age."]
+    assert _field_errors(html, "stature_max_cm") == ["Must not be below the lowest stature."]
+    assert forensic.get(f"/remains/{created['id']}").json == created
 
 
 def test_edit_conflict_shows_both_versions(client, login, make_user, forensic, database):
