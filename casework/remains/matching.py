@@ -21,9 +21,10 @@ The score is written twice and the two must agree (tests/remains/test_matching_s
 
 - once as a pure function over plain values (`evaluate`), which explains a score factor by
   factor (the page of results, the comparison page);
-- once as a SQL expression over the candidates' clear columns (`_ranking`), so that the
-  database filters the hard exclusions, ranks and cuts the page: only the page's rows are
-  loaded, and only the page is decrypted (when a page shows a personal field).
+- once as a SQL expression over the candidates' clear columns (`_remains_ranking`,
+  `_case_ranking`; the terms joined from the blind index in `_rank`), so that the database
+  filters the hard exclusions, ranks and cuts the page: only the page's rows are loaded, and
+  only the page is decrypted (when a page shows a personal field).
 
 Candidates are what the actor may see through the access gateway (purpose `identification`):
 remains still unidentified; cases that are not closed or located alive.
@@ -400,16 +401,14 @@ def _sex_sql(known: Sex, column: Any) -> tuple[Any, list[ColumnElement[bool]]]:
 
 
 def _terms_sql(shared: Any) -> Any:
-    if shared is None:
-        return _zero()
     return _Least(_num(1.0), _as_float(func.coalesce(shared, 0)) / _num(float(TERMS_SATURATION)))
 
 
 @dataclass(frozen=True)
 class _Ranking:
     """The score of every candidate but its terms, as SQL over the candidate's clear columns,
-    and the conditions that exclude outright. `with_terms` adds the terms last, as `Match.score`
-    sums the factors (in the order of FACTORS)."""
+    and the conditions that exclude outright. `_with_terms` adds the terms last, as
+    `Match.score` sums the factors (in the order of FACTORS)."""
 
     base: Any
     conditions: list[ColumnElement[bool]]
