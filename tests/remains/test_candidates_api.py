@@ -156,6 +156,13 @@ def test_identified_remains_are_not_candidates(api, database, new_case, new_rema
     assert _all(caller, f"/cases/{reference}/candidates")["items"] == []
 
 
+def actor_of_case(session, case):
+    """An actor of the case's organisation (for a status set directly, as test set-up)."""
+    from casework.auth.policy import Actor
+
+    return Actor(user_id=None, organisation_id=case.organisation_id, role="focal_point")
+
+
 @pytest.mark.parametrize("status", ["closed", "located_alive"])
 def test_cases_no_longer_missing_are_not_candidates(api, database, new_case, new_remains, status):
     reference = new_case(TRUE_CASE)
@@ -168,12 +175,6 @@ def test_cases_no_longer_missing_are_not_candidates(api, database, new_case, new
         who = actor_of_case(s, case)
         case_ops.set_status_unchecked(s, who, case, CaseStatus(status), "test set-up")
     assert _all(caller, path)["items"] == []
-
-
-def actor_of_case(session, case):
-    from casework.auth.policy import Actor
-
-    return Actor(user_id=None, organisation_id=case.organisation_id, role="focal_point")
 
 
 # --- each factor moves the score ------------------------------------------------------------
@@ -319,6 +320,9 @@ def test_reading_candidates_records_the_anchor_and_the_page(api, database, new_c
     assert lists[0].details["references"] == [i["remains_id"] for i in items]
     assert sorted(lists[0].details["references"]) == sorted(ids)
     assert lists[0].actor_id == caller.user.id
+    # Names of records, never what they hold.
+    for event in (*reads, *lists):
+        assert "knee" not in str(event.details) and "Sasabe" not in str(event.details)
 
     remains_reads = len(_events(database, "remains.read"))
     case_lists = len(_events(database, "case.list"))
