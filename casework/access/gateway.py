@@ -200,6 +200,22 @@ class Access:
     def owned_select(self, resource: Resource) -> Select[Any]:
         return self.owned(resource.base(), resource)
 
+    def by_id(
+        self, resource: Resource, record_id: Any, *, owned: bool = False, for_update: bool = False
+    ) -> Any | None:
+        """The record with this id if the actor may see it (with `owned`: if the actor's
+        organisation owns it, for a write), else None; an id that is not a UUID is None too.
+        With `for_update` the row stays locked until the transaction ends (PostgreSQL).
+        A row only: showing it goes through `read`, which records the read."""
+        wanted = as_uuid(record_id)
+        if wanted is None:
+            return None
+        stmt = self.owned_select(resource) if owned else self.select(resource)
+        stmt = stmt.where(resource.model.id == wanted)
+        if for_update:
+            stmt = stmt.with_for_update(of=resource.model)
+        return self.session.scalar(stmt)
+
     # --- categories per record -------------------------------------------------------------
 
     def categories_of(self, resource: Resource, records: Sequence[Any]) -> list[frozenset[str]]:
@@ -325,6 +341,16 @@ class Access:
             details={"view": view, "page": page, "count": len(shown), "references": references},
         )
         return shown
+
+
+def as_uuid(value: Any) -> uuid.UUID | None:
+    """A UUID, or None for anything that is not one (a look-up answers 404, never 500)."""
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        return None
 
 
 def same_owner(stmt: Select[Any], resource: Resource, record: Any) -> Select[Any]:

@@ -15,6 +15,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from casework.access import Access
+from casework.access.gateway import as_uuid
 from casework.cases.models import Case
 from casework.cases.queries import normalise_reference
 from casework.dna.models import (
@@ -40,16 +41,6 @@ def _page(session: Session, stmt: Select[Any], page: int, per_page: int) -> tupl
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     items = list(session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique())
     return items, total
-
-
-def as_uuid(value: uuid.UUID | str | None) -> uuid.UUID | None:
-    """A UUID, or None for anything that is not one (a 404, never a 500)."""
-    if isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value))
-    except (TypeError, ValueError, AttributeError):
-        return None
 
 
 # --- DNA databases (a reference table: no personal data, shared by the instance) ------------
@@ -88,12 +79,7 @@ def _order_references(stmt: Select[Any]) -> Select[Any]:
 
 def reference_or_404(access: Access, reference_id: uuid.UUID | str) -> DnaReference:
     """A reference the actor may see (own organisation's, or reached through a grant)."""
-    wanted = as_uuid(reference_id)
-    found = None
-    if wanted is not None:
-        stmt = access.select(DNA_REFERENCE).where(DnaReference.id == wanted)
-        found = access.session.scalar(stmt)
-    return or_404(found, _NO_REFERENCE)
+    return or_404(access.by_id(DNA_REFERENCE, reference_id), _NO_REFERENCE)
 
 
 def owned_reference_or_404(
@@ -101,13 +87,7 @@ def owned_reference_or_404(
 ) -> DnaReference:
     """A reference of the actor's own organisation, for a write (anything else is a 404); with
     `for_update`, the row is locked until the transaction ends (PostgreSQL)."""
-    wanted = as_uuid(reference_id)
-    found = None
-    if wanted is not None:
-        stmt = access.owned_select(DNA_REFERENCE).where(DnaReference.id == wanted)
-        if for_update:
-            stmt = stmt.with_for_update(of=DnaReference)
-        found = access.session.scalar(stmt)
+    found = access.by_id(DNA_REFERENCE, reference_id, owned=True, for_update=for_update)
     return or_404(found, _NO_REFERENCE)
 
 
@@ -170,12 +150,7 @@ class MatchReportFilters:
 
 def match_report_or_404(access: Access, report_id: uuid.UUID | str) -> DnaMatchReport:
     """A match report the actor may see (own organisation's, or reached through a grant)."""
-    wanted = as_uuid(report_id)
-    found = None
-    if wanted is not None:
-        stmt = access.select(MATCH_REPORT).where(DnaMatchReport.id == wanted)
-        found = access.session.scalar(stmt)
-    return or_404(found, _NO_REPORT)
+    return or_404(access.by_id(MATCH_REPORT, report_id), _NO_REPORT)
 
 
 def owned_match_report_or_404(
@@ -183,13 +158,7 @@ def owned_match_report_or_404(
 ) -> DnaMatchReport:
     """A match report of the actor's own organisation, for a write or a confirmation (anything
     else is a 404); with `for_update`, the row is locked until the transaction ends."""
-    wanted = as_uuid(report_id)
-    found = None
-    if wanted is not None:
-        stmt = access.owned_select(MATCH_REPORT).where(DnaMatchReport.id == wanted)
-        if for_update:
-            stmt = stmt.with_for_update(of=DnaMatchReport)
-        found = access.session.scalar(stmt)
+    found = access.by_id(MATCH_REPORT, report_id, owned=True, for_update=for_update)
     return or_404(found, _NO_REPORT)
 
 

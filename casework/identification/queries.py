@@ -32,15 +32,6 @@ class IdentificationFilters:
     method: IdentificationMethod | None = None
 
 
-def _as_uuid(value: uuid.UUID | str) -> uuid.UUID | None:
-    if isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value))
-    except (TypeError, ValueError, AttributeError):
-        return None
-
-
 def _page(access: Access, stmt: Select[Any], page: int, per_page: int) -> tuple[list, int]:
     session = access.session
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
@@ -78,12 +69,7 @@ def identifications_of_case(
 
 def visible_identification_or_404(access: Access, ident_id: uuid.UUID | str) -> Identification:
     """An identification the actor may read (own organisation's, or granted), else a 404."""
-    wanted = _as_uuid(ident_id)
-    found = None
-    if wanted is not None:
-        stmt = access.select(IDENTIFICATION).where(Identification.id == wanted)
-        found = access.session.scalar(stmt)
-    return or_404(found, _NOT_FOUND)
+    return or_404(access.by_id(IDENTIFICATION, ident_id), _NOT_FOUND)
 
 
 def owned_identification_or_404(
@@ -91,13 +77,7 @@ def owned_identification_or_404(
 ) -> Identification:
     """The actor's organisation's identification, for a decision (anything else is a 404);
     with `for_update`, locked until the transaction ends (PostgreSQL)."""
-    wanted = _as_uuid(ident_id)
-    found = None
-    if wanted is not None:
-        stmt = access.owned_select(IDENTIFICATION).where(Identification.id == wanted)
-        if for_update:
-            stmt = stmt.with_for_update(of=Identification)
-        found = access.session.scalar(stmt)
+    found = access.by_id(IDENTIFICATION, ident_id, owned=True, for_update=for_update)
     return or_404(found, _NOT_FOUND)
 
 

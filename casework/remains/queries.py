@@ -18,24 +18,11 @@ from casework.remains.resources import REMAINS
 _NOT_FOUND = "No such remains record."
 
 
-def _as_uuid(remains_id: uuid.UUID | str) -> uuid.UUID | None:
-    if isinstance(remains_id, uuid.UUID):
-        return remains_id
-    try:
-        return uuid.UUID(str(remains_id))
-    except (TypeError, ValueError, AttributeError):
-        return None
-
-
 def remains_or_404(access: Access, remains_id: uuid.UUID | str) -> Remains:
     """Remains the actor may see (own organisation's, or reached through the gateway); a
     malformed or unknown id, or one out of reach, is a 404. A row only: the caller shows it
     through `access.read`, which records the read."""
-    wanted = _as_uuid(remains_id)
-    record = None
-    if wanted is not None:
-        record = access.session.scalar(access.select(REMAINS).where(Remains.id == wanted))
-    return or_404(record, _NOT_FOUND)
+    return or_404(access.by_id(REMAINS, remains_id), _NOT_FOUND)
 
 
 def owned_remains_or_404(
@@ -43,14 +30,7 @@ def owned_remains_or_404(
 ) -> Remains:
     """Remains of the actor's own organisation, for a write (anything else is a 404); with
     `for_update`, the row is locked until the transaction ends (PostgreSQL)."""
-    wanted = _as_uuid(remains_id)
-    record = None
-    if wanted is not None:
-        stmt = access.owned_select(REMAINS).where(Remains.id == wanted)
-        if for_update:
-            stmt = stmt.with_for_update(of=Remains)
-        record = access.session.scalar(stmt)
-    return or_404(record, _NOT_FOUND)
+    return or_404(access.by_id(REMAINS, remains_id, owned=True, for_update=for_update), _NOT_FOUND)
 
 
 @dataclass(frozen=True)
