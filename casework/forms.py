@@ -8,7 +8,10 @@ from typing import Any
 from flask import flash
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
+from marshmallow import Schema, ValidationError
 from wtforms import FieldList
+
+from casework.errors import CaseworkError
 
 
 def flatten(messages: Any) -> list[str]:
@@ -64,3 +67,38 @@ def version_of(value: str | None) -> int | None:
         return int(value or "")
     except ValueError:
         return None
+
+
+def payload(form: FlaskForm, names: tuple[str, ...], *, keep_empty: bool = False) -> dict:
+    """Form values as the API would receive them: blank text is left out (with `keep_empty`:
+    sent as null, so that an edit can clear a field)."""
+    data: dict[str, Any] = {}
+    for name in names:
+        value = form[name].data
+        if isinstance(value, str):
+            value = value.strip() or None
+        if value is None and not keep_empty:
+            continue
+        data[name] = value
+    return data
+
+
+def load(schema: Schema, form: FlaskForm, data: dict[str, Any]) -> dict[str, Any] | None:
+    """Validate with the API's schema; errors go onto the form's fields (None when invalid)."""
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        attach_errors(form, exc.messages)
+        return None
+
+
+def refused(form: FlaskForm, exc: CaseworkError) -> int:
+    """A service refused the form: its message flashed, its fields' errors placed; the status."""
+    attach_errors(form, exc.fields)
+    flash(exc.message, "error")
+    return exc.status
+
+
+def status_of(form: FlaskForm) -> int:
+    """The status of a page whose form did not validate: 400 for a bad CSRF token, else 422."""
+    return 400 if "csrf_token" in form.errors else 422

@@ -6,15 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from marshmallow import Schema, ValidationError
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-
-from casework.errors import CaseworkError
-from casework.forms import attach_errors
 
 BLANK = SelectChoice("", "—")
 
@@ -106,37 +101,3 @@ class ExcludeForm(FlaskForm):
     reason = TextAreaField(_l("Reason for the exclusion"))
     version = StringField(render_kw={"type": "hidden"})
     submit = SubmitField(_l("Exclude"), render_kw={"id": "submit-exclude"})
-
-
-# --- payloads, validation and errors ----------------------------------------------------------
-
-
-def payload(form: FlaskForm, names: tuple[str, ...]) -> dict[str, Any]:
-    """Form values as the API would receive them: blank text is left out."""
-    data: dict[str, Any] = {}
-    for name in names:
-        value = form[name].data
-        if isinstance(value, str):
-            value = value.strip() or None
-        if value is not None:
-            data[name] = value
-    return data
-
-
-def load(schema: Schema, form: FlaskForm, data: dict[str, Any]) -> dict[str, Any] | None:
-    """Validate with the API's schema; errors go onto the form's fields (None when invalid)."""
-    try:
-        return schema.load(data)
-    except ValidationError as exc:
-        attach_errors(form, exc.messages)
-        return None
-
-
-def refused(form: FlaskForm, exc: CaseworkError) -> int:
-    attach_errors(form, exc.fields)
-    flash(exc.message, "error")
-    return exc.status
-
-
-def status_of(form: FlaskForm) -> int:
-    return 400 if "csrf_token" in form.errors else 422

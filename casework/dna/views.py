@@ -19,6 +19,7 @@ from flask_wtf import FlaskForm
 from marshmallow import Schema
 from wtforms.fields.choices import SelectChoice
 
+from casework import forms as page_forms
 from casework.access import Shown
 from casework.access.current import current_access
 from casework.auth.context import acting
@@ -99,14 +100,14 @@ def _submit(
     """A posted form: CSRF, then the API's schema, then the service. Returns (the service's
     result, 200), or (None, the error status) with the errors shown on the form."""
     if not form.validate_on_submit():
-        return None, forms.status_of(form)
-    data = forms.load(schema, form, payload())
+        return None, page_forms.status_of(form)
+    data = page_forms.load(schema, form, payload())
     if data is None:
         return None, 422
     try:
         return write(data), 200
     except CaseworkError as exc:
-        return None, forms.refused(form, exc)
+        return None, page_forms.refused(form, exc)
 
 
 def _database_choices() -> list[SelectChoice]:
@@ -222,7 +223,7 @@ def for_case(reference: str) -> Any:
 
 
 def _case_payload(form: forms.CaseReferenceForm) -> dict[str, Any]:
-    data = forms.payload(
+    data = page_forms.payload(
         form,
         (
             "sample_kind",
@@ -303,7 +304,7 @@ def add_post_mortem(remains_id: uuid.UUID) -> Any:
     ref, status = _submit(
         form,
         PostMortemCreateSchema(),
-        lambda: forms.payload(form, ("database_id", "sample_id", "collected_date", "note")),
+        lambda: page_forms.payload(form, ("database_id", "sample_id", "collected_date", "note")),
         lambda data: operations.create_post_mortem_reference(
             access.session, access.actor, remains, data
         ),
@@ -336,7 +337,9 @@ def record_custody(reference_id: uuid.UUID) -> Any:
     if not form.validate_on_submit():
         flash(_("The form expired; try again."), "error")
         return redirect(back)
-    data = forms.load(CustodyStepSchema(), form, forms.payload(form, ("status", "date", "note")))
+    data = page_forms.load(
+        CustodyStepSchema(), form, page_forms.payload(form, ("status", "date", "note"))
+    )
     if data is None:
         for field in form:
             for error in field.errors:
@@ -376,11 +379,11 @@ def search() -> Any:
             try:
                 found = operations.lookup_sample(access, form.sample_id.data or "")
             except CaseworkError as exc:
-                status = forms.refused(form, exc)
+                status = page_forms.refused(form, exc)
             else:
                 results = access.read_page(DNA_REFERENCE, found, view="sample_lookup_page")
         else:
-            status = forms.status_of(form)
+            status = page_forms.status_of(form)
     return render_template("dna/search.html", form=form, results=results), status
 
 
@@ -450,7 +453,7 @@ def add_match_report() -> Any:
     report, status = _submit(
         form,
         MatchReportCreateSchema(),
-        lambda: forms.payload(
+        lambda: page_forms.payload(
             form,
             (
                 "family_reference_id",
@@ -504,7 +507,7 @@ def exclude_match_report(report_id: uuid.UUID) -> Any:
     excluded, status = _submit(
         form,
         MatchReportExcludeSchema(),
-        lambda: forms.payload(form, ("reason",)),
+        lambda: page_forms.payload(form, ("reason",)),
         lambda data: operations.exclude_match_report(
             access.session, access.actor, report, data["reason"], version_of(form.version.data)
         ),
@@ -546,7 +549,7 @@ def add_database() -> Any:
     created, status = _submit(
         form,
         DnaDatabaseCreateSchema(),
-        lambda: forms.payload(form, ("name", "institution", "country", "kind")),
+        lambda: page_forms.payload(form, ("name", "institution", "country", "kind")),
         lambda data: operations.create_database(db_session(), acting(), data),
     )
     if created is not None:

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from marshmallow import Schema, ValidationError
 from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
-from casework.errors import CaseworkError
 from casework.families.models import (
     ConsentPurpose,
     ContactChannel,
@@ -24,7 +21,7 @@ from casework.families.models import (
     SupportOffered,
 )
 from casework.families.operations import RELATIVE_FIELDS
-from casework.forms import attach_errors
+from casework.forms import payload
 
 BLANK = SelectChoice("", "—")
 
@@ -203,19 +200,6 @@ DELIVERY_INPUT = (
 )
 
 
-def payload(form: FlaskForm, names: tuple[str, ...], *, keep_empty: bool = True) -> dict:
-    """Form values as the API would receive them: blank text is null (or left out)."""
-    data: dict[str, Any] = {}
-    for name in names:
-        value = form[name].data
-        if isinstance(value, str):
-            value = value.strip() or None
-        if value is None and not keep_empty:
-            continue
-        data[name] = value
-    return data
-
-
 def relative_form_data(rel: Relative) -> dict[str, Any]:
     """What the edit form shows of a relative."""
     return {
@@ -232,7 +216,7 @@ def relative_form_data(rel: Relative) -> dict[str, Any]:
 
 
 def relative_update_payload(form: RelativeForm) -> dict[str, Any]:
-    data = payload(form, RELATIVE_INPUT)
+    data = payload(form, RELATIVE_INPUT, keep_empty=True)
     if not data.get("phone_region"):
         data.pop("phone_region")
     return data
@@ -269,7 +253,7 @@ def delivery_form_data(n: Notification, default_officer: Any, today: Any) -> dic
 
 
 def delivery_payload(form: DeliveryForm, n: Notification) -> dict[str, Any]:
-    data = payload(form, DELIVERY_INPUT)
+    data = payload(form, DELIVERY_INPUT, keep_empty=True)
     if data.get("outcome") in ("not_reached", "rescheduled"):
         data["delivered_date"] = None  # the form pre-fills today's date
     if not n.relative.is_erased:
@@ -278,22 +262,3 @@ def delivery_payload(form: DeliveryForm, n: Notification) -> dict[str, Any]:
 
 
 # --- validation and errors --------------------------------------------------------------------
-
-
-def load(schema: Schema, form: FlaskForm, data: dict[str, Any]) -> dict[str, Any] | None:
-    """Validate with the API's schema; errors go onto the form's fields (None when invalid)."""
-    try:
-        return schema.load(data)
-    except ValidationError as exc:
-        attach_errors(form, exc.messages)
-        return None
-
-
-def refused(form: FlaskForm, exc: CaseworkError) -> int:
-    attach_errors(form, exc.fields)
-    flash(exc.message, "error")
-    return exc.status
-
-
-def status_of(form: FlaskForm) -> int:
-    return 400 if "csrf_token" in form.errors else 422

@@ -19,6 +19,7 @@ from flask_wtf import FlaskForm
 from marshmallow import Schema
 from wtforms.fields.choices import SelectChoice
 
+from casework import forms as page_forms
 from casework.access import Shown
 from casework.access.current import current_access
 from casework.auth.context import acting
@@ -103,14 +104,14 @@ def _submit(
     the form. `payload` is called only once the CSRF token is good.
     """
     if not form.validate_on_submit():
-        return None, forms.status_of(form)
-    data = forms.load(schema, form, payload())
+        return None, page_forms.status_of(form)
+    data = page_forms.load(schema, form, payload())
     if data is None:
         return None, 422
     try:
         return write(data), 200
     except CaseworkError as exc:
-        return None, forms.refused(form, exc)
+        return None, page_forms.refused(form, exc)
 
 
 # --- the case's family ------------------------------------------------------------------------
@@ -159,7 +160,7 @@ def add_relative(reference: str) -> Any:
     relative, status = _submit(
         form,
         RelativeCreateSchema(),
-        lambda: forms.payload(form, forms.RELATIVE_INPUT, keep_empty=False),
+        lambda: page_forms.payload(form, forms.RELATIVE_INPUT),
         lambda data: operations.create_relative(db_session(), acting(), case, data),
     )
     if relative is not None:
@@ -176,10 +177,10 @@ def no_relative_reachable(reference: str) -> Any:
     case = lookups.owned_case(reference)
     form = forms.UnreachableForm()
     if form.validate_on_submit():
-        data = forms.load(
+        data = page_forms.load(
             NoRelativeReachableSchema(),
             form,
-            forms.payload(form, ("no_relative_reachable_reason",)),
+            page_forms.payload(form, ("no_relative_reachable_reason",), keep_empty=True),
         )
         if data is not None:
             operations.record_no_relative_reachable(
@@ -315,7 +316,7 @@ def withdraw_consent(consent_id: uuid.UUID) -> Any:
         withdrawn, status = _submit(
             form,
             ConsentWithdrawSchema(),
-            lambda: forms.payload(form, ("reason",)),
+            lambda: page_forms.payload(form, ("reason",), keep_empty=True),
             lambda data: operations.withdraw_consent(session, actor, consent, data["reason"]),
         )
         if withdrawn is not None:
@@ -338,7 +339,7 @@ def plan_notification(relative_id: uuid.UUID) -> Any:
         form,
         NotificationCreateSchema(),
         lambda: {
-            **forms.payload(form, forms.PLAN_INPUT, keep_empty=False),
+            **page_forms.payload(form, forms.PLAN_INPUT),
             "relative_id": str(rel.id),
         },
         lambda data: operations.plan_notification(db_session(), acting(), rel.case, data),
@@ -395,7 +396,10 @@ def erase(relative_id: uuid.UUID) -> Any:
         erasure, status = _submit(
             form,
             EraseSchema(),
-            lambda: {"confirm": bool(form.confirm.data), **forms.payload(form, ("note",))},
+            lambda: {
+                "confirm": bool(form.confirm.data),
+                **page_forms.payload(form, ("note",), keep_empty=True),
+            },
             lambda data: operations.erase_relative(session, actor, rel, data.get("note")),
         )
         if erasure is not None:
@@ -436,13 +440,13 @@ def lookup() -> Any:
                         region=region,
                     )
                 except CaseworkError as exc:
-                    status = forms.refused(form, exc)
+                    status = page_forms.refused(form, exc)
                 else:
                     results = access.read_page(
                         RELATIVE, found, view="lookup_page", only=[Category.family_contacts]
                     )
         else:
-            status = forms.status_of(form)
+            status = page_forms.status_of(form)
     return render_template("families/lookup.html", form=form, results=results), status
 
 

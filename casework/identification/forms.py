@@ -113,15 +113,3 @@ IDENTIFICATION_INPUT = (
     "identified_date",
     "notes",
 )
-
-
-def payload(form: FlaskForm, names: tuple[str, ...]) -> dict[str, Any]:
-    """Form values as the API would receive them: blank fields are left out."""
-    data: dict[str, Any] = {}
-    for name in names:
-        value = form[name].data
-        if isinstance(value, str):
-            value = value.strip() or None
-        if value is not None:
-            data[name] = value
-    return data

@@ -19,6 +19,7 @@ from marshmallow import ValidationError
 from werkzeug.routing import BuildError
 from wtforms.fields.choices import SelectChoice
 
+from casework import forms as page_forms
 from casework.access import Access
 from casework.access.current import current_access
 from casework.auth.context import acting
@@ -269,7 +270,9 @@ def record() -> Any:
         _shown_after_refusal()
         return _new_page(case, form, 400 if "csrf_token" in form.errors else 422)
     try:
-        data = IdentificationCreateSchema().load(forms.payload(form, forms.IDENTIFICATION_INPUT))
+        data = IdentificationCreateSchema().load(
+            page_forms.payload(form, forms.IDENTIFICATION_INPUT)
+        )
     except ValidationError as exc:
         _shown_after_refusal()
         attach_errors(form, exc.messages)
