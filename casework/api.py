@@ -9,11 +9,17 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from flask_smorest import Api, Blueprint
 from marshmallow import Schema
+from webargs.core import is_json
 from webargs.flaskparser import FlaskParser
 
 from casework.access import Shown, dump
 from casework.auth.context import bearer_user
-from casework.errors import InvalidInput, Unauthorized, handle_http_exception
+from casework.errors import (
+    InvalidInput,
+    Unauthorized,
+    UnsupportedMediaType,
+    handle_http_exception,
+)
 
 API_PREFIX = "/api/v1"
 
@@ -27,14 +33,25 @@ class CaseworkApi(Api):
 
 class _Parser(FlaskParser):
     """webargs' parser, except that JSON nested deeper than Python can parse is a malformed
-    body (400), not a server error."""
+    body (400), not a server error, and that a body of another type is refused (415) where
+    webargs would drop it and go on as if none had been sent."""
 
     def _raw_load_json(self, req: Any) -> Any:
+        if not is_json(req.mimetype) and _has_body(req):
+            raise UnsupportedMediaType(
+                "The request body must be JSON (Content-Type: application/json).",
+                {"Content-Type": ["Must be application/json."]},
+            )
         try:
             return super()._raw_load_json(req)
         except RecursionError:
             # A non-empty document: webargs reads an empty one as "no body".
             raise json.JSONDecodeError("JSON nested too deeply", "(body)", 0) from None
+
+
+def _has_body(req: Any) -> bool:
+    # A form body is consumed once parsed (the NUL check reads it): its length or fields tell.
+    return bool(req.content_length or req.form or req.files or req.get_data(cache=True))
 
 
 class _Blueprint(Blueprint):

@@ -74,6 +74,11 @@ class Unauthorized(CaseworkError):
     code = "unauthorized"
 
 
+class UnsupportedMediaType(CaseworkError):
+    status = 415
+    code = "unsupported_media_type"
+
+
 def wants_json(req: Request) -> bool:
     return req.path.startswith("/api/")
 

@@ -213,7 +213,9 @@ class Access:
         stmt = self.owned_select(resource) if owned else self.select(resource)
         stmt = stmt.where(resource.model.id == wanted)
         if for_update:
-            stmt = stmt.with_for_update(of=resource.model)
+            # Read the row as it is once locked, not as an earlier read of this transaction
+            # left it in the session (a writer that waited for the lock may have changed it).
+            stmt = stmt.with_for_update(of=resource.model).execution_options(populate_existing=True)
         return self.session.scalar(stmt)
 
     # --- categories per record -------------------------------------------------------------

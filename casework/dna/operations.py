@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -18,6 +19,7 @@ from casework.audit.trail import append
 from casework.auth.policy import Actor
 from casework.cases.models import Case, TimelineKind
 from casework.cases.operations import add_timeline_event
+from casework.cases.values import EARLIEST_YEAR
 from casework.categories import Category
 from casework.crypto import normalise_sample_id
 from casework.db import check_version, claim_version, new_time_uuid, utcnow
@@ -126,13 +128,20 @@ def _today() -> dt.date:
     return utcnow().date()
 
 
-def _future(value: dt.date) -> bool:
-    return value > _today()
+def _date_problem(value: dt.date) -> str | None:
+    """What is wrong with a date of a sample or a report: in the future, or before any record
+    could be (a partner's placeholder such as 0001-01-01)."""
+    if value > _today():
+        return "May not be in the future."
+    if value.year < EARLIEST_YEAR:
+        return f"The year must be {EARLIEST_YEAR} or later."
+    return None
 
 
-def _not_future(name: str, value: dt.date) -> None:
-    if _future(value):
-        raise InvalidInput(_INVALID, {name: ["May not be in the future."]})
+def _check_date(name: str, value: dt.date) -> None:
+    problem = _date_problem(value)
+    if problem:
+        raise InvalidInput(_INVALID, {name: [problem]})
 
 
 def _sample_id(raw: Any) -> str:
@@ -197,14 +206,17 @@ def _audit_reference(
 # --- DNA databases ----------------------------------------------------------------------------
 
 
+def _duplicate_database() -> DuplicateDatabase:
+    return DuplicateDatabase(
+        "A DNA database of this name is registered already.", {"name": ["Already registered."]}
+    )
+
+
 def create_database(session: Session, actor: Actor, data: Mapping[str, Any]) -> DnaDatabase:
     """Register a DNA database or laboratory (a reference table: no personal data)."""
     name = data["name"].strip()
     if queries.database_by_name(session, name) is not None:
-        raise DuplicateDatabase(
-            "A DNA database of this name is registered already.",
-            {"name": ["Already registered."]},
-        )
+        raise _duplicate_database()
     database = DnaDatabase(
         id=uuid.uuid4(),
         name=name,
@@ -213,8 +225,14 @@ def create_database(session: Session, actor: Actor, data: Mapping[str, Any]) -> 
         kind=DnaDatabaseKind(data["kind"]),
         created_by=actor.user_id,
     )
-    session.add(database)
-    session.flush()
+    try:
+        # A savepoint: the same name registered meanwhile by a concurrent request (after the
+        # check above) breaks the unique index; that is the same 409, not a server error.
+        with session.begin_nested():
+            session.add(database)
+            session.flush()
+    except IntegrityError:
+        raise _duplicate_database() from None
     append(
         session,
         actor,
@@ -242,7 +260,7 @@ def _new_reference(
     database = _database(session, data["database_id"])
     sample_id = _sample_id(data.get("sample_id"))
     collected = data.get("collected_date") or _today()
-    _not_future("collected_date", collected)
+    _check_date("collected_date", collected)
     now = utcnow()
     ref = DnaReference(
         id=new_time_uuid(),
@@ -449,7 +467,7 @@ def record_custody_step(
             {"status": ["The donor's consent for DNA is missing or withdrawn."]},
         )
     date = data.get("date") or _today()
-    _not_future("date", date)
+    _check_date("date", date)
     previous = ref.steps[-1] if ref.steps else None
     if previous is not None and date < previous.date:
         raise InvalidInput(
@@ -514,8 +532,9 @@ def create_match_report(session: Session, actor: Actor, data: Mapping[str, Any])
     if post_mortem is None or post_mortem.sample_kind is not SampleKind.post_mortem:
         errors["post_mortem_reference_id"] = ["Not a post-mortem sample of your organisation."]
     reported = data["reported_date"]
-    if _future(reported):
-        errors["reported_date"] = ["May not be in the future."]
+    problem = _date_problem(reported)
+    if problem:
+        errors["reported_date"] = [problem]
     if errors:
         raise InvalidInput(_INVALID, errors)
     assert family is not None and post_mortem is not None

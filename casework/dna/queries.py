@@ -157,9 +157,27 @@ def owned_match_report_or_404(
     access: Access, report_id: uuid.UUID | str, for_update: bool = False
 ) -> DnaMatchReport:
     """A match report of the actor's own organisation, for a write or a confirmation (anything
-    else is a 404); with `for_update`, the row is locked until the transaction ends."""
+    else is a 404); with `for_update`, its case and then the report are locked until the
+    transaction ends (see `_lock_case_of_report`)."""
+    if for_update:
+        _lock_case_of_report(access, report_id)
     found = access.by_id(MATCH_REPORT, report_id, owned=True, for_update=for_update)
     return or_404(found, _NO_REPORT)
+
+
+def _lock_case_of_report(access: Access, report_id: uuid.UUID | str) -> None:
+    """Lock the report's case before the report: the one lock order of every write that touches
+    a match report (an identification locks its case, its remains, then the report). A report
+    locked first deadlocks on PostgreSQL: its second UPDATE in the transaction re-checks its
+    foreign keys, which waits for the case an identification holds while that waits for the
+    report. SQLite already serialises writers."""
+    wanted = as_uuid(report_id)
+    if wanted is None:
+        return
+    owned = access.owned(select(DnaMatchReport.case_id), MATCH_REPORT)
+    case_id = access.session.scalar(owned.where(DnaMatchReport.id == wanted))
+    if case_id is not None:
+        access.session.execute(select(Case.id).where(Case.id == case_id).with_for_update(of=Case))
 
 
 def match_reports(

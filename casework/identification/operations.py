@@ -25,6 +25,7 @@ from casework.auth.policy import Actor
 from casework.cases import queries as case_queries
 from casework.cases.models import Case, TimelineKind
 from casework.cases.operations import CaseShredded, add_timeline_event
+from casework.cases.values import EARLIEST_YEAR
 from casework.categories import Category
 from casework.db import check_version, new_time_uuid, utcnow
 from casework.dna import operations as dna_operations
@@ -87,6 +88,9 @@ def _input_errors(
     identified = data.get("identified_date")
     if identified is not None and identified > today:
         errors["identified_date"] = ["May not be in the future."]
+    elif identified is not None and identified.year < EARLIEST_YEAR:
+        # A partner's placeholder (0001-01-01) is not a date anyone was identified on.
+        errors["identified_date"] = [f"The year must be {EARLIEST_YEAR} or later."]
     return errors
 
 

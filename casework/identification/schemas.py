@@ -109,7 +109,9 @@ class IdentificationCreateSchema(Schema):
 
 class _Decision(Schema):
     version = fields.Integer(
-        strict=True, metadata={"description": "optional (or If-Match); stale → 409"}
+        strict=True,
+        validate=validate.Range(min=1),
+        metadata={"description": "optional (or If-Match); stale → 409"},
     )
 
 

@@ -31,9 +31,13 @@ PARAM_VALUES = ["", "0", "-1", "x" * 300, "%00", "2026-02-30", "true", "[]", "SL
 
 @pytest.fixture
 def world(api, make_org):
-    """A focal point and a liaison of one organisation, with one case and one relative."""
+    """A focal point, a liaison and a forensic officer of one organisation, with one case and
+    one relative, and the records of the identification endpoints: a DNA database, a family
+    reference, remains with a post-mortem sample, a match report and a recorded identification
+    (so that those endpoints are called on real records, not only answer 404)."""
     focal = api("focal_point")
     liaison = api("family_liaison", organisation=None)
+    forensic = api("forensic")
     case = focal.post(
         "/cases",
         json={"given_names": "Ana", "family_names": "Ruiz", "sex": "female", "nationality": "SV"},
@@ -43,7 +47,63 @@ def world(api, make_org):
         json={"full_name": "Rosa Ruiz", "relationship": "mother", "phone": "+50371234567"},
     ).json
     assert "reference" in case and "id" in rel, (case, rel)
-    return {"focal": focal, "liaison": liaison, "case": case, "relative": rel}
+    database = (
+        api("admin")
+        .post(
+            "/dna-databases",
+            json={"name": "Banco", "institution": "IML", "country": "SV", "kind": "icmp"},
+        )
+        .json
+    )
+    family = focal.post(
+        f"/cases/{case['reference']}/dna-references",
+        json={
+            "database_id": database["id"],
+            "sample_id": "FR-1",
+            "sample_kind": "family_reference",
+            "relative_id": rel["id"],
+            "donor_relationship": "mother",
+        },
+    ).json
+    remains = forensic.post("/remains", json={"found_date": "2025-11", "sex": "female"}).json
+    post_mortem = forensic.post(
+        f"/remains/{remains['id']}/dna-references",
+        json={"database_id": database["id"], "sample_id": "PM-1"},
+    ).json
+    report = forensic.post(
+        "/match-reports",
+        json={
+            "family_reference_id": family["id"],
+            "post_mortem_reference_id": post_mortem["id"],
+            "lab_report_reference": "LAB-1",
+            "likelihood_ratio": 1e9,
+            "reported_date": "2026-01-10",
+        },
+    ).json
+    ident = forensic.post(
+        "/identifications",
+        json={
+            "case_reference": case["reference"],
+            "remains_id": remains["id"],
+            "method": "dna",
+            "match_report_id": report["id"],
+        },
+    ).json
+    for record in (database, family, remains, post_mortem, report, ident):
+        assert "id" in record, record
+    return {
+        "focal": focal,
+        "liaison": liaison,
+        "forensic": forensic,
+        "case": case,
+        "relative": rel,
+        "ids": {
+            "remains_id": remains["id"],
+            "reference_id": family["id"],
+            "report_id": report["id"],
+            "ident_id": ident["id"],
+        },
+    }
 
 
 def _operations(client):
@@ -70,6 +130,7 @@ def _fill(path, world):
     values = {
         "reference": world["case"]["reference"],
         "relative_id": world["relative"]["id"],
+        **world["ids"],
     }
     return re.sub(
         r"\{(\w+)\}",
@@ -82,7 +143,7 @@ def test_no_api_request_gets_a_5xx(world, client):
     failures = []
     sent = 0
     paths = set()
-    callers = [world["focal"], world["liaison"]]
+    callers = [world["focal"], world["liaison"], world["forensic"]]
     for path, method, body_schema, query, doc in _operations(client):
         url = _fill(path, world)
         for caller in callers:
@@ -114,4 +175,10 @@ def test_no_api_request_gets_a_5xx(world, client):
     assert not failures, failures[:20]
     # The document lists every resource of the contract that exists so far.
     assert {"/api/v1/cases", "/api/v1/cases/{reference}", "/api/v1/relatives"} <= paths
+    assert {
+        "/api/v1/remains/{remains_id}",
+        "/api/v1/dna-references/{reference_id}/custody",
+        "/api/v1/match-reports/{report_id}/exclude",
+        "/api/v1/identifications/{ident_id}/confirm",
+    } <= paths
     assert sent > 1000
