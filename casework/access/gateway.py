@@ -213,9 +213,15 @@ class Access:
         stmt = self.owned_select(resource) if owned else self.select(resource)
         stmt = stmt.where(resource.model.id == wanted)
         if for_update:
-            # Read the row as it is once locked, not as an earlier read of this transaction
-            # left it in the session (a writer that waited for the lock may have changed it).
-            stmt = stmt.with_for_update(of=resource.model).execution_options(populate_existing=True)
+            # FOR NO KEY UPDATE (PostgreSQL): writers of the row still queue, but a transaction
+            # writing a row that points at it (its foreign-key check) does not wait, which would
+            # deadlock with one that holds what this transaction waits for (a confirmation
+            # holds the case and writes the match report that points at a DNA reference).
+            # And the row is read as it is once locked, not as an earlier read of this
+            # transaction left it in the session (a writer that waited may have changed it).
+            stmt = stmt.with_for_update(of=resource.model, key_share=True).execution_options(
+                populate_existing=True
+            )
         return self.session.scalar(stmt)
 
     # --- categories per record -------------------------------------------------------------

@@ -885,6 +885,31 @@ def test_record_a_dna_identification_while_its_match_report_is_excluded(app, wor
     assert sorted(s for s, _ in results) in ([200, 201], [200, 422]), results
 
 
+@pytest.mark.parametrize(
+    "write",
+    [
+        ("forensic2", "patch", "/dna-references/{family}", {"sample_id": "FR-9", "version": 1}),
+        (
+            "forensic2",
+            "post",
+            "/dna-references/{family}/custody",
+            {"status": "shipped", "version": 1},
+        ),
+        ("forensic2", "patch", "/remains/{remains}", {"found_place": "Arivaca", "version": 1}),
+    ],
+    ids=["reference", "custody", "remains"],
+)
+def test_a_record_the_identification_relies_on_changed_while_it_is_confirmed(app, world, write):
+    """The confirmation writes rows that point at the reference (the match report) while the
+    other write holds it: neither waits for a lock the other holds (never a deadlock answered
+    500)."""
+    results = _race(
+        app, world, [("focal_point", "post", "/identifications/{ident}/confirm", {}), write]
+    )
+    assert all(status < 500 for status, _ in results), results
+    assert results[0][0] == 200, results
+
+
 def test_two_identifications_of_the_same_remains_confirmed_at_once(app, world):
     case = _created(world.callers["focal_point"].post("/cases", json={"given_names": "Eva"}))
     second = _created(
