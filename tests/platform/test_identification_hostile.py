@@ -338,6 +338,7 @@ def _write(world: World, name: str, body: Any = None, **kw: Any):
     return world.send(who, method, path, body, **kw)
 
 
+@pytest.mark.once
 @pytest.mark.parametrize("name", list(WRITES))
 def test_the_valid_body_of_each_write_is_accepted(world, name):
     """The table's bodies are right: what the other tests break is one thing at a time."""
@@ -369,6 +370,7 @@ BAD_BODIES = [
 ]
 
 
+@pytest.mark.once
 @pytest.mark.parametrize("name", list(WRITES))
 def test_a_body_that_is_not_a_json_object_is_refused_and_writes_nothing(world, database, name):
     for raw, content_type, status in BAD_BODIES:
@@ -378,6 +380,7 @@ def test_a_body_that_is_not_a_json_object_is_refused_and_writes_nothing(world, d
         assert snapshot(database) == before, (name, raw[:30], content_type)
 
 
+@pytest.mark.once
 def test_a_json_body_without_a_content_type_is_refused(world, database, client):
     """`requests.post(data=json.dumps(...))` sends no Content-Type: the body is not ignored."""
     before = snapshot(database)
@@ -393,6 +396,7 @@ def test_a_json_body_without_a_content_type_is_refused(world, database, client):
     assert snapshot(database) == before
 
 
+@pytest.mark.once
 def test_json_with_a_charset_or_a_json_suffix_is_json(world):
     resp = _write(
         world, "remains", _body(world, "remains"), content_type="application/json; charset=utf-8"
@@ -494,6 +498,7 @@ def _fill(world: World, value: Any) -> Any:
     return value
 
 
+@pytest.mark.once
 @pytest.mark.parametrize("name", list(WRITES))
 def test_a_wrong_field_is_422_naming_it_and_writes_nothing(world, database, name):
     """The table, one endpoint at a time (a refused write changes nothing, so one world serves
@@ -544,6 +549,7 @@ REQUIRED = [
 ]
 
 
+@pytest.mark.once
 def test_a_missing_required_field_is_422_naming_it(world, database):
     before = snapshot(database)
     for name, field in REQUIRED:
@@ -552,6 +558,7 @@ def test_a_missing_required_field_is_422_naming_it(world, database):
     assert snapshot(database) == before
 
 
+@pytest.mark.once
 def test_an_empty_object_names_every_required_field(world, database):
     before = snapshot(database)
     resp = _write(world, "match_report", {})
@@ -566,6 +573,7 @@ def test_an_empty_object_names_every_required_field(world, database):
     assert snapshot(database) == before
 
 
+@pytest.mark.once
 def test_errors_never_quote_the_hostile_value(world):
     canary = "Quetzalcanary-\u202e-<script>"
     for name, field in [
@@ -604,6 +612,7 @@ RECORD_PATHS = [
 NOT_IDS = ["not-a-uuid", ZERO, "%00", "%ED%A0%80", "x" * 2000, "1", "SLV-2026-999999"]
 
 
+@pytest.mark.once
 @pytest.mark.parametrize(("method", "path", "record", "who", "body"), RECORD_PATHS)
 def test_ids_out_of_reach_are_404_and_write_nothing(
     world, database, method, path, record, who, body
@@ -616,6 +625,7 @@ def test_ids_out_of_reach_are_404_and_write_nothing(
     assert snapshot(database) == before
 
 
+@pytest.mark.once
 @pytest.mark.parametrize(("method", "path", "record", "who", "body"), RECORD_PATHS)
 def test_the_other_organisation_sees_none_of_our_records(
     world, database, method, path, record, who, body
@@ -627,6 +637,7 @@ def test_the_other_organisation_sees_none_of_our_records(
     assert snapshot(database) == before
 
 
+@pytest.mark.once
 def test_references_to_another_organisations_records_in_a_body(world, database):
     """Ids of another organisation's records inside a body are as unknown as invented ones."""
     before = snapshot(database)
@@ -681,6 +692,7 @@ BAD_PAGING = [
 ]
 
 
+@pytest.mark.once
 @pytest.mark.parametrize(("path", "who"), LISTS)
 def test_bad_paging_is_422_naming_the_parameter(world, path, who):
     for param, value in BAD_PAGING:
@@ -692,6 +704,7 @@ def test_bad_paging_is_422_naming_the_parameter(world, path, who):
     assert last.status_code == 200 and last.json["items"] == []
 
 
+@pytest.mark.once
 @pytest.mark.parametrize(
     ("path", "who", "param", "value"),
     [
@@ -719,6 +732,7 @@ VERSIONED = ["reference_update", "custody", "remains_update", "exclude", "confir
 IF_MATCH_GARBAGE = ["*", '"abc"', "", " ", '"1", "2"', "1" * 10, '"-1"', "W/", '""', "\x01"]
 
 
+@pytest.mark.once
 @pytest.mark.parametrize("name", VERSIONED)
 def test_if_match_garbage_is_422_naming_it(world, database, name):
     before = snapshot(database)
@@ -729,6 +743,7 @@ def test_if_match_garbage_is_422_naming_it(world, database, name):
     assert snapshot(database) == before
 
 
+@pytest.mark.once
 @pytest.mark.parametrize("name", VERSIONED)
 def test_stale_and_disagreeing_versions(world, database, name):
     before = snapshot(database)
@@ -775,6 +790,7 @@ ENDPOINTS: list[tuple[str, str, Any, set[str]]] = [
 ]
 
 
+@pytest.mark.once
 @pytest.mark.parametrize("role", ROLES)
 def test_each_endpoint_with_each_role(world, database, role):
     for method, path, body, allowed in ENDPOINTS:

@@ -7,6 +7,9 @@ import re
 
 import pytest
 
+# API fuzzing: it tests the API, not the database; CI runs it on one database (SQLite).
+pytestmark = pytest.mark.once
+
 HOSTILE = [
     None,
     0,
