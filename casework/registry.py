@@ -28,6 +28,7 @@ INSTALLED: tuple[str, ...] = (
     "casework.remains",
     "casework.dna",
     "casework.identification",
+    "casework.exchange",
 )
 
 # Names of the hooks that lower layers ask (the only contract between them and higher ones).
@@ -43,8 +44,18 @@ DENIAL_SUBJECT = "auth.denial_subject"
 #: fn(session, case) -> list[str]: warnings a higher domain shows on the case's page (translated,
 #: never a personal value), e.g. a DNA sample whose donor withdrew consent.
 CASE_WARNINGS = "case.warnings"
+#: fn(session, actor, consent ids) -> None: consents were withdrawn (or their relative erased);
+#: whatever relied on them ends at once (the exchange domain's grants).
+CONSENTS_ENDED = "families.consents_ended"
 HOOK_NAMES = frozenset(
-    {IDENTIFICATION_CONFIRMED, CLOSE_REFUSAL, GRANT_PROVIDER, DENIAL_SUBJECT, CASE_WARNINGS}
+    {
+        IDENTIFICATION_CONFIRMED,
+        CLOSE_REFUSAL,
+        GRANT_PROVIDER,
+        DENIAL_SUBJECT,
+        CASE_WARNINGS,
+        CONSENTS_ENDED,
+    }
 )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from marshmallow import ValidationError, validate
 from sqlalchemy.orm import Session
 
+from casework import registry
 from casework.access import record_change
 from casework.auth.policy import Actor
 from casework.cases import policy as case_policy
@@ -246,12 +247,22 @@ def _withdraw_all(session: Session, actor: Actor, relative: Relative) -> int:
     consents, _ = queries.consents_of_relative(session, relative.id, 1, 10_000)
     now = utcnow()
     count = 0
+    ended = []
     for consent in consents:
         if consent.withdrawn_at is None:
             consent.withdrawn_at, consent.withdrawn_by = now, actor.user_id
+            ended.append(consent.id)
             count += 1
     session.flush()
+    _consents_ended(session, actor, ended)
     return count
+
+
+def _consents_ended(session: Session, actor: Actor, consent_ids: list[uuid.UUID]) -> None:
+    """Tell the domains that rely on consents (sharing) that these ended, at once."""
+    if consent_ids:
+        for ended in registry.providers(registry.CONSENTS_ENDED):
+            ended(session, actor, consent_ids)
 
 
 def _record_erasure(
@@ -360,6 +371,7 @@ def withdraw_consent(session: Session, actor: Actor, consent: Consent, reason: s
     if not consent.relative.is_erased:
         consent.withdrawal_reason = (reason or "").strip() or None
     session.flush()
+    _consents_ended(session, actor, [consent.id])
     record_change(
         session,
         actor,
