@@ -113,7 +113,9 @@ class Agreement(Base):
 
     @property
     def last_day(self) -> dt.date | None:
-        days = [d for d in (self.valid_to, self.ended_on) if d is not None]
+        # `ended_on` is the day it was ended: it no longer applies from that day on.
+        ended = self.ended_on - dt.timedelta(days=1) if self.ended_on is not None else None
+        days = [d for d in (self.valid_to, ended) if d is not None]
         return min(days) if days else None
 
     def active_on(self, today: dt.date) -> bool:

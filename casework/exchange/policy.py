@@ -196,12 +196,22 @@ class Agreement:
     valid_to: dt.date | None
     retention_days: int
     consent_required: bool = False
-    ended_on: dt.date | None = None  # ended early (the last day it applied)
+    ended_on: dt.date | None = None  # ended early: it no longer applies from that day on
 
     @property
     def last_day(self) -> dt.date | None:
-        days = [d for d in (self.valid_to, self.ended_on) if d is not None]
+        # `ended_on` is the day it was ended: it no longer applies from that day on.
+        ended = self.ended_on - dt.timedelta(days=1) if self.ended_on is not None else None
+        days = [d for d in (self.valid_to, ended) if d is not None]
         return min(days) if days else None
+
+    @property
+    def end_date(self) -> dt.date | None:
+        """The day it ended (or ends), as people say it: its last valid day, or the day it was
+        ended early."""
+        if self.ended_on is not None and (self.valid_to is None or self.ended_on <= self.valid_to):
+            return self.ended_on
+        return self.valid_to
 
     def active_on(self, today: dt.date) -> bool:
         last = self.last_day
@@ -335,7 +345,7 @@ def _pick_agreement(
         return None, Reason(
             rule, Outcome.failed, "agreement_not_yet_valid", {**params, "valid_from": first}
         )
-    ended = max((a.last_day for a in theirs if a.last_day is not None), default=today)
+    ended = max((a.end_date for a in theirs if a.end_date is not None), default=today)
     return None, Reason(
         rule, Outcome.failed, "agreement_expired", {**params, "valid_to": ended.isoformat()}
     )
