@@ -270,6 +270,6 @@ class ExchangeListArgs(PageArgs):
     format = fields.String(validate=validate.OneOf(["json", "csv"]), load_default="json")
 
     @validates("case")
-    def _case(self, value: str) -> None:
+    def _case(self, value: str, **_: Any) -> None:
         if "\x00" in value:
             raise ValidationError("Not a case reference.")
