@@ -26,6 +26,8 @@ DEMO_ORGS = [
 DEMO_USERS = [
     ("admin@sv.demo", "admin", 0),
     ("focal@sv.demo", "focal_point", 0),
+    # The second person of the four-eyes rule (shares to a State authority, DNA references).
+    ("focal2@sv.demo", "focal_point", 0),
     ("liaison@sv.demo", "family_liaison", 0),
     # The search directorate's medico-legal unit: it matches remains with the directorate's
     # own cases. The forensic institute (organisation 1) sees cases once they are shared.

@@ -28,7 +28,6 @@ from casework.exchange.schemas import (
     AgreementListArgs,
     AgreementListSchema,
     AgreementUpdateSchema,
-    ExchangeEntrySchema,
     ExchangeListArgs,
     ExchangeListSchema,
     ShareApproveSchema,
@@ -354,4 +353,4 @@ def list_exchanges(args: dict[str, Any]) -> Any:
         )
     page, per_page = args["page"], args["per_page"]
     items, total = queries.log_page(session, actor, filters, page, per_page)
-    return page_of(ExchangeEntrySchema().dump(items, many=True), page, per_page, total)
+    return page_of(items, page, per_page, total)
