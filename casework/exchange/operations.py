@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from casework.access import record_change
 from casework.audit.trail import append
-from casework.auth.models import Organisation
+from casework.auth.models import Organisation, User
 from casework.auth.policy import Actor
 from casework.cases.models import Case
 from casework.cases.resources import CASE
@@ -462,6 +462,7 @@ def approve_share(session: Session, actor: Actor, share: Share) -> Share:
     _bump(share)
     _apply(share, verdict, agreements)
     share.approved_by = actor.user_id
+    share.approver = session.get(User, actor.user_id)  # the answer names who approved
     share.approved_at = utcnow()
     if share.status is ShareStatus.denied:
         share.end_reason = EndReason.denied_on_approval
