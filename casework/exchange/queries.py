@@ -71,7 +71,8 @@ def agreements_page(
         live = (
             (Agreement.valid_from <= today)
             & (Agreement.valid_to.is_(None) | (Agreement.valid_to >= today))
-            & (Agreement.ended_on.is_(None) | (Agreement.ended_on >= today))
+            # `ended_on` is the day it was ended: no longer in force from that day on.
+            & (Agreement.ended_on.is_(None) | (Agreement.ended_on > today))
         )
         stmt = stmt.where(live if active else ~live)
     stmt = stmt.order_by(Agreement.created_at.desc(), Agreement.id.desc())

@@ -101,7 +101,8 @@ class AgreementListSchema(PageSchema):
 
 class AgreementListArgs(PageArgs):
     partner = fields.UUID(metadata={"description": "a partner organisation's id"})
-    active = StrictBoolean()
+    # A query string: "true" or "false" (StrictBoolean would refuse every query value).
+    active = fields.Boolean(truthy={"true"}, falsy={"false"})
 
 
 class _AgreementTerms(Schema):
