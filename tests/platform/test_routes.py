@@ -52,6 +52,15 @@ EXPECTED: dict[str, set[str]] = {
     "identifications.read": {"forensic", "focal_point", "family_liaison"},
     "identifications.record": {"forensic", "focal_point"},
     "identifications.review": {"forensic", "focal_point"},
+    # exchange
+    "agreements.read": {"admin", "focal_point", "auditor"},
+    "agreements.manage": {"admin"},
+    "shares.read": {"focal_point", "family_liaison"},
+    "shares.request": {"focal_point"},
+    "shares.approve": {"focal_point"},
+    "shares.revoke": {"focal_point"},
+    "shared.read": {"partner"},
+    "exchanges.read": {"focal_point", "admin", "auditor"},
 }
 
 #: Endpoints that deliberately declare no action, by name, each with its reason.
