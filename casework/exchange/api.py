@@ -40,7 +40,7 @@ from casework.exchange.schemas import (
     ShareSchema,
 )
 from casework.families.schemas import RelativeSchema
-from casework.web import db_session
+from casework.web import database, db_session
 
 blp = api_blueprint(
     "exchange_api",
@@ -324,6 +324,18 @@ def csv_lines(rows: Iterator[ExchangeEntry]) -> Iterator[str]:
     yield buffer.getvalue()
 
 
+def _csv_stream(actor: Any, filters: queries.LogFilters) -> Iterator[str]:
+    """The CSV lines read with a session of their own, closed however the download ends: the
+    request's session is committed and closed before the body is sent (reusing it left a
+    transaction open after the download, holding SQLite's write lock)."""
+    session = database().new_session()
+    try:
+        yield from csv_lines(queries.log_rows(session, actor, filters))
+    finally:
+        session.rollback()
+        session.close()
+
+
 def log_filters(args: dict[str, Any]) -> queries.LogFilters:
     return queries.LogFilters(
         case_reference=args.get("case"),
@@ -345,9 +357,8 @@ def list_exchanges(args: dict[str, Any]) -> Any:
     session, actor = db_session(), acting()
     filters = log_filters(args)
     if args.get("format") == "csv":
-        rows = queries.log_rows(session, actor, filters)
         return Response(
-            stream_with_context(csv_lines(rows)),
+            stream_with_context(_csv_stream(actor, filters)),
             mimetype="text/csv",
             headers={"Content-Disposition": 'attachment; filename="exchange-log.csv"'},
         )
