@@ -303,28 +303,38 @@ def recipient_of(organisation: Organisation) -> policy.Recipient:
     )
 
 
-def _decide(session: Session, share: Share, *, second_approval: bool) -> policy.Verdict:
-    agreements = session.scalars(
-        select(Agreement).where(
-            Agreement.organisation_id == share.organisation_id,
-            Agreement.partner_organisation_id == share.recipient_organisation_id,
+def _decide(
+    session: Session, share: Share, justification: str | None, *, second_approval: bool
+) -> tuple[policy.Verdict, dict[Any, Agreement]]:
+    """The rules' verdict on the share as of now, and the agreements it read.
+
+    What the verdict relies on is read locked against change until the transaction ends
+    (PostgreSQL FOR SHARE): the agreements with the recipient and the consent named, so a
+    consent withdrawn or an agreement ended at the same moment either comes first (and the
+    verdict sees it) or waits for this share and then ends it."""
+    if share.consent_id is not None:
+        session.execute(
+            select(Consent.id)
+            .where(Consent.id == share.consent_id)
+            .with_for_update(read=True, of=Consent)
         )
-    ).unique()
+    agreements = _agreements_by_id(session, share)
     request = policy.Request(
         purpose=share.purpose.value,
         categories=list(share.categories),
         legal_basis=share.legal_basis.value if share.legal_basis else None,
         consent_id=share.consent_id,
-        justification=share.justification,
+        justification=justification,
         second_approval=second_approval,
     )
-    return policy.decide(
+    verdict = policy.decide(
         case_facts(session, share.case),
         request,
         recipient_of(share.recipient),
-        [policy_agreement(a) for a in agreements],
+        [policy_agreement(a) for a in agreements.values()],
         utcnow().date(),
     )
+    return verdict, agreements
 
 
 def _apply(share: Share, verdict: policy.Verdict, agreements: Mapping[Any, Agreement]) -> None:
@@ -364,12 +374,16 @@ def _grant(session: Session, actor: Actor, share: Share) -> None:
 
 
 def _agreements_by_id(session: Session, share: Share) -> dict[Any, Agreement]:
-    rows = session.scalars(
-        select(Agreement).where(
+    stmt = (
+        select(Agreement)
+        .where(
             Agreement.organisation_id == share.organisation_id,
             Agreement.partner_organisation_id == share.recipient_organisation_id,
         )
-    ).unique()
+        .with_for_update(read=True, of=Agreement)
+        .execution_options(populate_existing=True)
+    )
+    rows = session.scalars(stmt).unique()
     return {a.id: a for a in rows}
 
 
@@ -412,20 +426,7 @@ def request_share(session: Session, actor: Actor, case: Case, data: Mapping[str,
     share.data_key = case.data_key
     justification = (data.get("justification") or "").strip()
     share.justification = justification or None
-    agreements = _agreements_by_id(session, share)
-    verdict = policy.decide(
-        case_facts(session, case),
-        policy.Request(
-            purpose=share.purpose.value,
-            categories=share.categories,
-            legal_basis=share.legal_basis.value if share.legal_basis else None,
-            consent_id=share.consent_id,
-            justification=justification,
-        ),
-        recipient_of(recipient),
-        [policy_agreement(a) for a in agreements.values()],
-        utcnow().date(),
-    )
+    verdict, agreements = _decide(session, share, justification, second_approval=False)
     if share.consent_id is not None and not any(
         str(c.id) == str(share.consent_id) for c in case_facts(session, case).consents
     ):
@@ -457,8 +458,7 @@ def approve_share(session: Session, actor: Actor, share: Share) -> Share:
         raise FourEyesRequired(
             "A second person must approve this share: you requested it.",
         )
-    agreements = _agreements_by_id(session, share)
-    verdict = _decide(session, share, second_approval=True)
+    verdict, agreements = _decide(session, share, share.justification, second_approval=True)
     _bump(share)
     _apply(share, verdict, agreements)
     share.approved_by = actor.user_id
