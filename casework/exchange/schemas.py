@@ -138,7 +138,7 @@ class AgreementCreateSchema(_AgreementTerms):
 
 
 class AgreementUpdateSchema(_AgreementTerms):
-    version = fields.Integer(validate=validate.Range(min=1))
+    version = fields.Integer(strict=True, validate=validate.Range(min=1))
     ended_on = fields.Date(
         validate=_date_in_range,
         metadata={"description": "end the agreement early: today or a later day"},
@@ -210,11 +210,11 @@ class ShareRequestSchema(Schema):
 
 
 class ShareApproveSchema(Schema):
-    version = fields.Integer(validate=validate.Range(min=1))
+    version = fields.Integer(strict=True, validate=validate.Range(min=1))
 
 
 class ShareRevokeSchema(Schema):
-    version = fields.Integer(validate=validate.Range(min=1))
+    version = fields.Integer(strict=True, validate=validate.Range(min=1))
     note = text(NOTE_MAX, allow_none=True)
 
 
