@@ -36,6 +36,7 @@ DOMAIN = Domain(
     demo="casework.exchange.demo:load_demo_exchange",
     nav=(
         Link("exchange.shared_cases", _l("Shared with us"), "shared.read"),
+        Link("exchange.pending_shares", _l("Approvals"), "shares.approve"),
         Link("exchange.agreements", _l("Agreements"), "agreements.read"),
         Link("exchange.exchanges", _l("Exchange log"), "exchanges.read"),
     ),

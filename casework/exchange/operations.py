@@ -82,8 +82,12 @@ def log(
 ) -> ExchangeEntry:
     """One line in an organisation's exchange log: the sender's (outgoing) or, with `incoming`,
     the recipient's. Only references, organisations and codes: never a personal value."""
+    owner = share.recipient_organisation_id if incoming else share.organisation_id
+    # Each organisation's log names its own staff; the other side's people stay theirs to name
+    # (the entry names the partner organisation).
+    own_actor = actor is not None and actor.organisation_id == owner
     entry = ExchangeEntry(
-        organisation_id=share.recipient_organisation_id if incoming else share.organisation_id,
+        organisation_id=owner,
         direction=Direction.incoming if incoming else Direction.outgoing,
         event=event,
         share_id=share.id,
@@ -95,7 +99,7 @@ def log(
         categories=list(share.categories),
         legal_basis=share.legal_basis.value if share.legal_basis else None,
         decision=share.decision.value,
-        actor_id=actor.user_id if actor is not None else None,
+        actor_id=actor.user_id if own_actor and actor is not None else None,
         at=utcnow(),
         details=dict(details or {}),
     )
