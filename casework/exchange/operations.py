@@ -103,6 +103,8 @@ def log(
         at=utcnow(),
         details=dict(details or {}),
     )
+    if actor is not None and not own_actor:
+        entry.details["by"] = "partner_organisation"
     session.add(entry)
     return entry
 
@@ -343,7 +345,8 @@ def _decide(
 
 def _apply(share: Share, verdict: policy.Verdict, agreements: Mapping[Any, Agreement]) -> None:
     share.decision = verdict.decision
-    share.reasons = [r.as_dict() for r in verdict.reasons]
+    # The values of each message too, so that pages can say it in the reader's language.
+    share.reasons = [r.as_dict() | {"params": dict(r.params)} for r in verdict.reasons]
     if verdict.agreement is not None:
         chosen = agreements[verdict.agreement.id]
         share.agreement_id = chosen.id

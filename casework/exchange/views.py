@@ -106,11 +106,16 @@ def _labels() -> dict[str, Any]:
 
 
 def reason_text(reason: dict[str, Any]) -> str:
-    """A stored reason in words: translated when its message has no value to fill in, else the
-    English message stored with the decision (it names purposes, organisations, dates only)."""
+    """A stored reason in words, translated from its code and the values stored with it
+    (purposes, organisations, dates, numbers: never a personal value); a reason stored without
+    them is shown as the English message recorded with the decision."""
     template = policy.MESSAGES.get(reason.get("code", ""))
-    if template is not None and "%(" not in template:
-        return _(template)
+    params = reason.get("params")
+    if template is not None and ("%(" not in template or isinstance(params, dict)):
+        try:
+            return _(template, **(params or {}))
+        except (KeyError, ValueError, TypeError):
+            pass
     return str(reason.get("message") or reason.get("code") or "")
 
 
