@@ -111,6 +111,8 @@ class UserSession(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Why it ended (a word of SESSION_END_REASONS): sign-out, idle, lifetime, password change...
+    ended_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
     user: Mapped[User] = relationship(lazy="joined")
 
@@ -141,3 +143,40 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+#: Roles that a second admin must approve before they apply (pages and API; not the CLI).
+PRIVILEGED_ROLES = frozenset({Role.admin, Role.auditor})
+
+
+class RoleRequestStatus(enum.StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+
+class RoleRequest(Base):
+    """A request to grant a privileged role (admin, auditor), waiting for a second admin.
+
+    Either a new user (`user_id` empty: `email` and the new user's `password_hash` are kept until
+    the approval creates the account) or a role change of an existing user (`user_id`).
+    """
+
+    __tablename__ = "role_requests"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_uuid)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
+    status: Mapped[RoleRequestStatus] = mapped_column(
+        str_enum(RoleRequestStatus, "role_request_status"), default=RoleRequestStatus.pending
+    )
+    requested_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id], lazy="joined")
+    requester: Mapped[User] = relationship(foreign_keys=[requested_by], lazy="joined")

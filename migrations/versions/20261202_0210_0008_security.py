@@ -60,11 +60,76 @@ def _keys_down() -> None:
 
 
 def _auth_up() -> None:
-    pass
+    with op.batch_alter_table("user_sessions", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("ended_reason", sa.String(length=32), nullable=True))
+    op.create_table(
+        "role_requests",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("organisation_id", sa.Uuid(), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=True),
+        sa.Column("email", sa.String(length=254), nullable=True),
+        sa.Column("password_hash", sa.String(length=255), nullable=True),
+        sa.Column(
+            "role",
+            sa.Enum(
+                "admin",
+                "focal_point",
+                "family_liaison",
+                "forensic",
+                "partner",
+                "auditor",
+                name="role",
+                native_enum=False,
+                create_constraint=True,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "pending",
+                "approved",
+                "rejected",
+                name="role_request_status",
+                native_enum=False,
+                create_constraint=True,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column("requested_by", sa.Uuid(), nullable=False),
+        sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("decided_by", sa.Uuid(), nullable=True),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["decided_by"], ["users.id"], name=op.f("fk_role_requests_decided_by_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisations.id"],
+            name=op.f("fk_role_requests_organisation_id_organisations"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["requested_by"], ["users.id"], name=op.f("fk_role_requests_requested_by_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_role_requests_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_role_requests")),
+    )
+    with op.batch_alter_table("role_requests", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_role_requests_organisation_id"), ["organisation_id"], unique=False
+        )
 
 
 def _auth_down() -> None:
-    pass
+    with op.batch_alter_table("role_requests", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_role_requests_organisation_id"))
+    op.drop_table("role_requests")
+    with op.batch_alter_table("user_sessions", schema=None) as batch_op:
+        batch_op.drop_column("ended_reason")
 
 
 # --- mfa: TOTP secrets, recovery codes -----------------------------------------------------------
