@@ -38,6 +38,9 @@ class Settings:
     token_default_days: int = 90
     planned_rows: int = 1_000_000
     session_cookie_secure: bool = False
+    # Proxies in front of the service (werkzeug's ProxyFix): the client address used for sign-in
+    # throttling is the one the outermost trusted proxy saw. 0: the socket's peer address.
+    trusted_proxies: int = 0
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -83,6 +86,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
         "token_default_days": config.get("TOKEN_DEFAULT_DAYS", 90),
         "planned_rows": config.get("PLANNED_ROWS", 1_000_000),
         "session_cookie_secure": config.get("SESSION_COOKIE_SECURE", False),
+        "trusted_proxies": config.get("TRUSTED_PROXIES", 0),
     }
     for var, key in (
         ("CASEWORK_DATABASE_URL", "database_url"),
@@ -91,6 +95,13 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
     ):
         if environ.get(var):
             values[key] = environ[var]
+    if environ.get("CASEWORK_TRUSTED_PROXIES"):
+        try:
+            values["trusted_proxies"] = int(environ["CASEWORK_TRUSTED_PROXIES"])
+        except ValueError:
+            raise ConfigurationError("CASEWORK_TRUSTED_PROXIES is not a whole number") from None
+        if not 0 <= values["trusted_proxies"] <= 10:
+            raise ConfigurationError("CASEWORK_TRUSTED_PROXIES must be between 0 and 10")
     values.update(overrides)
     if env == "production":
         _refuse_unsafe_production(values)

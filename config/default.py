@@ -10,6 +10,8 @@ SESSION_IDLE_MINUTES = 30
 LOGIN_MAX_FAILURES = 5
 LOGIN_FAILURE_WINDOW_MINUTES = 15
 LOGIN_LOCKOUT_MINUTES = 15
+# Proxies in front of the service whose X-Forwarded-For is trusted (CASEWORK_TRUSTED_PROXIES).
+TRUSTED_PROXIES = 0
 
 # Largest request body accepted (bytes); larger ones get 413.
 MAX_CONTENT_LENGTH = 4 * 1024 * 1024
