@@ -16,6 +16,7 @@ import json
 import os
 import secrets
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -63,6 +64,10 @@ class Keyring:
     index_key: bytes = field(repr=False)
     #: Reserved for exchange signing keys (base64 strings), carried through untouched.
     org_signing_keys: Mapping[str, str] = field(default_factory=dict, repr=False)
+    #: HMAC-SHA256 key of the audit chain's links (never stored in the database).
+    audit_key: bytes | None = field(default=None, repr=False)
+    #: The instance's Ed25519 private key (32-byte seed): signs the audit chain's head.
+    instance_signing_key: bytes | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         keks = dict(self.keks)
@@ -85,6 +90,14 @@ class Keyring:
                 raise KeyringError("index key is equal to a key-encryption key")
             if any(hmac.compare_digest(key, other) for other in values[i + 1 :]):
                 raise KeyringError("two key-encryption-key versions hold the same key")
+        for name in ("audit_key", "instance_signing_key"):
+            extra = getattr(self, name)
+            if extra is not None and (not isinstance(extra, bytes) or len(extra) != KEY_BYTES):
+                raise KeyringError(f"{name} is not {KEY_BYTES} bytes")
+        if self.audit_key is not None and any(
+            hmac.compare_digest(self.audit_key, other) for other in [*values, self.index_key]
+        ):
+            raise KeyringError("audit key is equal to another key of the keyring")
         signing = dict(self.org_signing_keys)
         if not all(isinstance(k, str) and isinstance(v, str) for k, v in signing.items()):
             raise KeyringError("org signing keys must map strings to base64 strings")
@@ -126,13 +139,18 @@ class FileKeyProvider:
           "current_kek": 2,
           "keks": {"1": "<base64 of 32 bytes>", "2": "<base64 of 32 bytes>"},
           "index_key": "<base64 of 32 bytes>",
+          "audit_key": "<base64 of 32 bytes>",
+          "instance_signing_key": "<base64 of a 32-byte Ed25519 private key>",
           "org_signing_keys": {"<org id>": "<base64>"}
         }
 
     ``format`` must be 1. ``keks`` maps decimal version numbers to standard base64 keys;
     ``current_kek`` names the version used to wrap new data keys. ``index_key`` is the
     blind-index key and must differ from every KEK. ``org_signing_keys`` is optional and
-    reserved. Every problem raises ``KeyringError`` with a one-line reason and the path;
+    reserved. ``audit_key`` (the audit chain's HMAC key) and ``instance_signing_key`` (the
+    Ed25519 key that signs the audit head) are written by ``generate_keyring_file``; a key file
+    made before they existed gets them added, atomically and under the lock, the first time it
+    is loaded. Every problem raises ``KeyringError`` with a one-line reason and the path;
     no message ever contains key material.
     """
 
@@ -143,8 +161,11 @@ class FileKeyProvider:
         return f"FileKeyProvider({self.path!r})"
 
     def load(self) -> Keyring:
-        """Read, parse and validate the key file."""
-        return _keyring_from_doc(_read_doc(self.path), self.path)
+        """Read, parse and validate the key file (adding the audit keys if it lacks them)."""
+        doc = _read_doc(self.path)
+        if isinstance(doc, dict) and not all(name in doc for name in _AUDIT_KEY_NAMES):
+            return _add_audit_keys(self.path)
+        return _keyring_from_doc(doc, self.path)
 
 
 def generate_keyring_file(path: str | os.PathLike[str]) -> Keyring:
@@ -168,7 +189,13 @@ def generate_keyring_file(path: str | os.PathLike[str]) -> Keyring:
             raise KeyringError(f"key file {_show(target)} already exists; refusing to overwrite")
         keks = {1: secrets.token_bytes(KEY_BYTES)}
         index_key = _fresh_key(keks.values())
-        keyring = Keyring(keks=keks, current_kek_version=1, index_key=index_key)
+        keyring = Keyring(
+            keks=keks,
+            current_kek_version=1,
+            index_key=index_key,
+            audit_key=_fresh_key([*keks.values(), index_key]),
+            instance_signing_key=secrets.token_bytes(KEY_BYTES),
+        )
         _write_atomic(target, _doc_from_keyring(keyring), overwrite=False)
     return keyring
 
@@ -192,6 +219,8 @@ def add_kek_version(path: str | os.PathLike[str]) -> int:
             current_kek_version=version,
             index_key=keyring.index_key,
             org_signing_keys=keyring.org_signing_keys,
+            audit_key=keyring.audit_key,
+            instance_signing_key=keyring.instance_signing_key,
         )
         _write_atomic(target, _doc_from_keyring(updated), overwrite=True)
     return version
@@ -223,11 +252,37 @@ def remove_kek_version(path: str | os.PathLike[str], version: int) -> None:
             current_kek_version=keyring.current_kek_version,
             index_key=keyring.index_key,
             org_signing_keys=keyring.org_signing_keys,
+            audit_key=keyring.audit_key,
+            instance_signing_key=keyring.instance_signing_key,
         )
         _write_atomic(target, _doc_from_keyring(updated), overwrite=True)
 
 
 # --- internals ---------------------------------------------------------------------------
+
+_AUDIT_KEY_NAMES = ("audit_key", "instance_signing_key")
+# The key-file locks this thread holds (see `_locked`).
+_held = threading.local()
+
+
+def _add_audit_keys(path: str) -> Keyring:
+    # A key file from before the audit keys: add fresh ones, keeping every other key. Re-read
+    # under the lock, so two processes upgrading the same file at once agree on one pair.
+    with _locked(path):
+        keyring = _keyring_from_doc(_read_doc(path), path)
+        if keyring.audit_key is not None and keyring.instance_signing_key is not None:
+            return keyring
+        taken = [*keyring.keks.values(), keyring.index_key]
+        upgraded = Keyring(
+            keks=keyring.keks,
+            current_kek_version=keyring.current_kek_version,
+            index_key=keyring.index_key,
+            org_signing_keys=keyring.org_signing_keys,
+            audit_key=keyring.audit_key or _fresh_key(taken),
+            instance_signing_key=keyring.instance_signing_key or secrets.token_bytes(KEY_BYTES),
+        )
+        _write_atomic(path, _doc_from_keyring(upgraded), overwrite=True)
+    return upgraded
 
 
 def _show(path: str) -> str:
@@ -322,9 +377,17 @@ def _keyring_from_doc(doc: Any, path: str) -> Keyring:
     signing = doc.get("org_signing_keys", {})
     if not isinstance(signing, dict):
         raise KeyringError(f'key file {shown}: "org_signing_keys" is not an object')
+    audit_keys = {
+        name: _decode_key(doc[name], name, shown) if name in doc else None
+        for name in _AUDIT_KEY_NAMES
+    }
     try:
         return Keyring(
-            keks=keks, current_kek_version=current, index_key=index_key, org_signing_keys=signing
+            keks=keks,
+            current_kek_version=current,
+            index_key=index_key,
+            org_signing_keys=signing,
+            **audit_keys,
         )
     except KeyringError as exc:
         raise KeyringError(f"key file {shown}: {exc}") from None
@@ -341,6 +404,10 @@ def _doc_from_keyring(keyring: Keyring) -> dict[str, Any]:
     }
     if keyring.org_signing_keys:
         doc["org_signing_keys"] = dict(keyring.org_signing_keys)
+    for name in _AUDIT_KEY_NAMES:
+        value = getattr(keyring, name)
+        if value is not None:
+            doc[name] = base64.b64encode(value).decode("ascii")
     return doc
 
 
@@ -349,14 +416,24 @@ def _locked(path: str) -> Iterator[None]:
     # Serialises read-modify-write of the key file between processes. The lock lives in a
     # sidecar file because the key file itself is replaced (new inode) on every write; the
     # sidecar is never deleted, as deleting lock files reintroduces the race.
+    # Re-entrant within a thread: a load inside a locked update may add the audit keys, and a
+    # second flock on a new descriptor of the same file would wait for ourselves.
     lock_path = path + ".lock"
+    held: set[str] = _held.__dict__.setdefault("paths", set())
+    if lock_path in held:
+        yield
+        return
     try:
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as exc:
         raise KeyringError(f"key file {_show(path)}: cannot lock ({_reason(exc)})") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
+        held.add(lock_path)
+        try:
+            yield
+        finally:
+            held.discard(lock_path)
     finally:
         os.close(fd)  # closing releases the flock
 

@@ -162,7 +162,14 @@ def test_generate_writes_0600_and_round_trips(tmp_path):
     assert loaded.index_key == generated.index_key
     assert loaded.index_key not in loaded.keks.values()
     doc = json.loads(path.read_text())
-    assert doc["format"] == 1 and set(doc) == {"format", "current_kek", "keks", "index_key"}
+    assert doc["format"] == 1 and set(doc) == {
+        "format",
+        "current_kek",
+        "keks",
+        "index_key",
+        "audit_key",
+        "instance_signing_key",
+    }
     # No temporary files left behind.
     assert sorted(p.name for p in path.parent.iterdir()) == ["keys.json", "keys.json.lock"]
 
