@@ -136,8 +136,41 @@ def _auth_down() -> None:
 
 
 def _mfa_up() -> None:
-    pass
+    op.create_table(
+        "user_mfa",
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("data_key_id", sa.Uuid(), nullable=False),
+        sa.Column("secret_enc", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("enrolled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_step", sa.BigInteger(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["data_key_id"], ["data_keys.id"], name=op.f("fk_user_mfa_data_key_id_data_keys")
+        ),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_user_mfa_user_id_users")),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_user_mfa")),
+    )
+    op.create_table(
+        "mfa_recovery_codes",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("code_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_mfa_recovery_codes_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_mfa_recovery_codes")),
+        sa.UniqueConstraint("code_hash", name=op.f("uq_mfa_recovery_codes_code_hash")),
+    )
+    with op.batch_alter_table("mfa_recovery_codes", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_mfa_recovery_codes_user_id"), ["user_id"], unique=False
+        )
 
 
 def _mfa_down() -> None:
-    pass
+    with op.batch_alter_table("mfa_recovery_codes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_mfa_recovery_codes_user_id"))
+    op.drop_table("mfa_recovery_codes")
+    op.drop_table("user_mfa")
