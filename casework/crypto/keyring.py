@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import dataclasses
 import errno
 import fcntl
 import hmac
@@ -33,6 +34,7 @@ __all__ = [
     "add_kek_version",
     "generate_keyring_file",
     "remove_kek_version",
+    "retire_older_keks",
 ]
 
 #: Every key in the keyring is an AES-256 / HMAC-SHA256 key of this many bytes.
@@ -256,6 +258,34 @@ def remove_kek_version(path: str | os.PathLike[str], version: int) -> None:
             instance_signing_key=keyring.instance_signing_key,
         )
         _write_atomic(target, _doc_from_keyring(updated), overwrite=True)
+
+
+def retire_older_keks(path: str | os.PathLike[str], keep: int) -> list[int]:
+    """Destroy every KEK version older than ``keep`` in the key file; return those removed.
+
+    ``keep`` must be the current version (``KeyringError`` otherwise): a rotation that was
+    overtaken by another must not destroy the KEK that now wraps new data keys. Every other
+    key of the file is carried over unchanged. The file is rewritten in one atomic step
+    (temporary file, mode 0600, fsync, rename) under the exclusive lock, so no reader ever
+    sees a half-retired file. Versions above ``keep`` cannot exist (``keep`` is current).
+    The caller must first have re-wrapped every live data key under ``keep``.
+    """
+    target = os.fspath(path)
+    FileKeyProvider(target).load()  # fail clearly before creating a lock file beside nothing
+    with _locked(target):
+        keyring = FileKeyProvider(target).load()
+        if keyring.current_kek_version != keep:
+            raise KeyringError(
+                f"key file {_show(target)}: KEK version {keep} is no longer current; "
+                "refusing to retire"
+            )
+        removed = sorted(v for v in keyring.keks if v != keep)
+        if removed:
+            kept = {keep: keyring.keks[keep]}
+            _write_atomic(
+                target, _doc_from_keyring(dataclasses.replace(keyring, keks=kept)), overwrite=True
+            )
+    return removed
 
 
 # --- internals ---------------------------------------------------------------------------
