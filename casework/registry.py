@@ -47,6 +47,9 @@ CASE_WARNINGS = "case.warnings"
 #: fn(session, actor, consent ids) -> None: consents were withdrawn (or their relative erased);
 #: whatever relied on them ends at once (the exchange domain's grants).
 CONSENTS_ENDED = "families.consents_ended"
+#: fn(session, case) -> list[keys.cli.Shred]: the data subjects that shredding the case shreds
+#: with it (its relatives), each with its bookkeeping; `keys shred CASE_REF` lists and shreds them.
+CASE_SHRED_DEPENDENTS = "case.shred_dependents"
 HOOK_NAMES = frozenset(
     {
         IDENTIFICATION_CONFIRMED,
@@ -55,6 +58,7 @@ HOOK_NAMES = frozenset(
         DENIAL_SUBJECT,
         CASE_WARNINGS,
         CONSENTS_ENDED,
+        CASE_SHRED_DEPENDENTS,
     }
 )
 

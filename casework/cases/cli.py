@@ -7,13 +7,14 @@ import json
 
 import click
 
+from casework import registry
 from casework.access import Access, dump
 from casework.auth.policy import Actor
 from casework.cases import queries
 from casework.cases.resources import CASE
 from casework.cases.schemas import CaseSchema
 from casework.commands import CliContext, Group, fail, pass_ctx
-from casework.keys.cli import confirm_and_shred
+from casework.keys.cli import Shred, confirm_and_shred
 
 
 @click.group("cases", cls=Group)
@@ -48,10 +49,12 @@ def show(ctx: CliContext, case_ref: str, purpose: str) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @pass_ctx
 def shred(ctx: CliContext, case_ref: str, yes: bool) -> None:
-    """Destroy a case's data key: its personal fields become unreadable for good.
+    """Destroy a case's data key, and its relatives' keys with it: their personal fields become
+    unreadable for good (one confirmation lists every subject; --yes skips it).
 
-    Status, nationality and the other statistics fields stay; the case's blind-index entries
-    are removed and a tombstone is written to the audit trail.
+    Status, nationality and the other statistics fields stay; the blind-index entries (names,
+    phones, e-mails) are removed, the freed pages erased, and a tombstone per subject is written
+    to the audit trail for the owning organisation.
     """
     reference = queries.normalise_reference(case_ref)
     with ctx.session() as s:
@@ -63,11 +66,17 @@ def shred(ctx: CliContext, case_ref: str, yes: bool) -> None:
         if case is None:
             fail(f"no case {reference}")
             return
-        key = case.data_key
-    confirm_and_shred(
-        ctx,
-        key,
-        description=f"case {reference}",
-        yes=yes,
-        audit={"object_type": "case", "object_id": reference, "case_reference": reference},
-    )
+        if case.is_shredded:
+            fail(f"case {reference} was already shredded.")
+        subjects = [
+            Shred(
+                key_id=case.data_key_id,
+                description=f"case {reference}",
+                organisation_id=case.organisation_id,
+                object_type="case",
+                object_id=reference,
+                case_reference=reference,
+            ),
+            *registry.gather(registry.CASE_SHRED_DEPENDENTS, s, case),
+        ]
+    confirm_and_shred(ctx, subjects, yes=yes)

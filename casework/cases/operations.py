@@ -273,7 +273,7 @@ def create_case(session: Session, actor: Actor, data: dict[str, Any]) -> Case:
         # Time-ordered: the name search walks its index newest first by id.
         id=new_time_uuid(),
         organisation_id=org.id,
-        data_key=create_data_key(session, "case"),
+        data_key=create_data_key(session, "case", org.id),
         status=CaseStatus.reported,
         version=1,
         sex=Sex.unknown,

@@ -13,12 +13,16 @@ from .blind import (
     recheck_name,
 )
 from .cipher import (
+    BINDING,
     ENVELOPE_VERSION,
+    LEGACY_BINDING,
+    KeyBinding,
     decrypt_field,
     encrypt_field,
     envelope_key_id,
     new_data_key,
     unwrap_data_key,
+    unwrap_with_kek,
     wrap_data_key,
 )
 from .errors import CryptoError, DecryptionError, KeyringError, UnknownKeyVersion
@@ -31,6 +35,7 @@ from .keyring import (
     add_kek_version,
     generate_keyring_file,
     remove_kek_version,
+    retire_older_keks,
 )
 from .normalise import (
     name_parts,
@@ -43,7 +48,10 @@ from .normalise import (
 )
 
 __all__ = [
+    "BINDING",
     "ENVELOPE_VERSION",
+    "LEGACY_BINDING",
+    "KeyBinding",
     "KEY_BYTES",
     "KEY_FILE_FORMAT",
     "MAX_BITS",
@@ -73,7 +81,9 @@ __all__ = [
     "phonetic",
     "recheck_name",
     "remove_kek_version",
+    "retire_older_keks",
     "transliterate",
     "unwrap_data_key",
+    "unwrap_with_kek",
     "wrap_data_key",
 ]

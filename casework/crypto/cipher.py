@@ -6,6 +6,7 @@ Owns the byte layout of stored ciphertexts and wrapped data keys; holds no keys 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -14,12 +15,16 @@ from .errors import DecryptionError
 from .keyring import KEY_BYTES, Keyring
 
 __all__ = [
+    "BINDING",
     "ENVELOPE_VERSION",
+    "LEGACY_BINDING",
+    "KeyBinding",
     "decrypt_field",
     "encrypt_field",
     "envelope_key_id",
     "new_data_key",
     "unwrap_data_key",
+    "unwrap_with_kek",
     "wrap_data_key",
 ]
 
@@ -38,33 +43,90 @@ def new_data_key() -> bytes:
     return secrets.token_bytes(KEY_BYTES)
 
 
-def wrap_data_key(keyring: Keyring, dek: bytes, subject_id: str) -> tuple[int, bytes]:
+#: How a wrapped data key's associated data is built. 1: the subject id only (keys wrapped
+#: before migration 0008, re-wrapped by ``keys rotate``); 2: subject id, subject kind and owning
+#: organisation, each length-prefixed (every key wrapped since).
+LEGACY_BINDING = 1
+BINDING = 2
+
+
+@dataclass(frozen=True)
+class KeyBinding:
+    """What a wrapped data key is bound to: its subject, the subject's kind (``case``,
+    ``relative``, ``remains``) and the organisation that owns it (``None``: no owner).
+
+    Under ``BINDING`` all three are in the AES-GCM associated data, so a wrapped key whose row
+    is moved to another organisation, relabelled as another kind or copied onto another subject
+    does not unwrap. ``binding=LEGACY_BINDING`` reads keys wrapped before the organisation was
+    bound (subject id only); they are re-wrapped under ``BINDING`` by the next rotation.
+    """
+
+    subject_id: str
+    subject_kind: str = ""
+    organisation_id: str | None = None
+    binding: int = BINDING
+
+    def aad(self) -> bytes:
+        if not isinstance(self.subject_id, str) or not self.subject_id:
+            raise ValueError("subject_id must be a non-empty string")
+        if self.binding == LEGACY_BINDING:
+            return b"dek:" + self.subject_id.encode("utf-8")
+        if self.binding != BINDING:
+            raise ValueError(f"unknown data-key binding {self.binding!r}")
+        if not isinstance(self.subject_kind, str) or not self.subject_kind:
+            raise ValueError("subject_kind must be a non-empty string")
+        # Length-prefixed parts: no two different tuples give the same bytes. The prefix differs
+        # from the legacy one, so a bound key never opens as a legacy one or the reverse.
+        parts = (self.subject_id, self.subject_kind, self.organisation_id or "")
+        out = b"dek2"
+        for part in parts:
+            raw = part.encode("utf-8")
+            out += len(raw).to_bytes(2, "big") + raw
+        return out
+
+
+def _binding_of(subject: str | KeyBinding) -> KeyBinding:
+    # A bare string is the legacy form (subject id only), kept for keys wrapped before 0008.
+    if isinstance(subject, KeyBinding):
+        return subject
+    return KeyBinding(subject, binding=LEGACY_BINDING)
+
+
+def wrap_data_key(keyring: Keyring, dek: bytes, subject: str | KeyBinding) -> tuple[int, bytes]:
     """Encrypt ``dek`` under the current KEK; return ``(kek_version, nonce + ciphertext + tag)``.
 
-    The associated data ``b"dek:" + subject_id`` binds the wrapped key to its subject, so a
-    wrapped key copied onto another subject's row does not unwrap.
+    ``subject`` is a ``KeyBinding`` (subject id, kind and owning organisation in the associated
+    data) or, for the legacy form, the subject id alone (``b"dek:" + subject_id``).
     """
     _check_key(dek, "data key")
     version, kek = keyring.current_kek()
     nonce = secrets.token_bytes(NONCE_BYTES)
-    wrapped = AESGCM(kek).encrypt(nonce, dek, _dek_aad(subject_id))
+    wrapped = AESGCM(kek).encrypt(nonce, dek, _binding_of(subject).aad())
     return version, nonce + wrapped
 
 
-def unwrap_data_key(keyring: Keyring, kek_version: int, wrapped: bytes, subject_id: str) -> bytes:
-    """Open a data key wrapped by ``wrap_data_key``.
+def unwrap_data_key(
+    keyring: Keyring, kek_version: int, wrapped: bytes, subject: str | KeyBinding
+) -> bytes:
+    """Open a data key wrapped by ``wrap_data_key`` with the same binding.
 
-    Raises ``UnknownKeyVersion`` when ``kek_version`` is not in the keyring (e.g. retired
-    too early) and ``DecryptionError`` when the wrapped key is damaged, was wrapped for
-    another subject, or the KEK is wrong.
+    Raises ``UnknownKeyVersion`` when ``kek_version`` is not in the keyring (e.g. retired)
+    and ``DecryptionError`` when the wrapped key is damaged, was wrapped for another subject,
+    kind or organisation, or the KEK is wrong.
     """
     kek = keyring.kek(kek_version)
+    return unwrap_with_kek(kek, wrapped, subject)
+
+
+def unwrap_with_kek(kek: bytes, wrapped: bytes, subject: str | KeyBinding) -> bytes:
+    """Open a wrapped data key with one given KEK (``DecryptionError`` if it does not open)."""
+    _check_key(kek, "key-encryption key")
     wrapped = bytes(wrapped)
     if len(wrapped) != _WRAPPED_BYTES:
         raise DecryptionError("wrapped data key has the wrong length")
     nonce, body = wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:]
     try:
-        dek = AESGCM(kek).decrypt(nonce, body, _dek_aad(subject_id))
+        dek = AESGCM(kek).decrypt(nonce, body, _binding_of(subject).aad())
     except InvalidTag:
         raise DecryptionError("data key could not be unwrapped") from None
     return dek
@@ -127,12 +189,6 @@ def envelope_key_id(envelope: bytes) -> str:
 def _check_key(key: bytes, what: str) -> None:
     if not isinstance(key, bytes) or len(key) != KEY_BYTES:
         raise ValueError(f"{what} must be {KEY_BYTES} bytes")
-
-
-def _dek_aad(subject_id: str) -> bytes:
-    if not isinstance(subject_id, str) or not subject_id:
-        raise ValueError("subject_id must be a non-empty string")
-    return b"dek:" + subject_id.encode("utf-8")
 
 
 def _encode_aad(aad: str) -> bytes:

@@ -40,6 +40,7 @@ from casework.dna.schemas import SAMPLE_ID_MAX
 from casework.errors import Conflict, InvalidInput, NotFound, VersionConflict
 from casework.families import queries as family_queries
 from casework.families.models import Consent, ConsentPurpose, Relative
+from casework.families.operations import ensure_case_live
 from casework.keys import DataKey, indexer, set_index
 from casework.remains.models import Remains
 
@@ -299,8 +300,7 @@ def create_case_reference(
 ) -> DnaReference:
     """A family reference (the donor is a relative of the case, under the relative's data key)
     or a personal effect of the missing person (under the case's) at custody `collected`."""
-    if case.is_shredded:
-        raise Conflict("This case's personal data was destroyed; it can no longer change.")
+    ensure_case_live(case)
     kind = SampleKind(data["sample_kind"])
     relative: Relative | None = None
     consent: Consent | None = None

@@ -36,6 +36,9 @@ DOMAIN = Domain(
         Link("families.lookup", _l("Hotline look-up"), "relatives.lookup"),
     ),
     case_links=(Link("families.family", _l("Family and notifications"), "relatives.read"),),
-    hooks=((registry.CLOSE_REFUSAL, "casework.families.policy:refuse_closing"),),
+    hooks=(
+        (registry.CLOSE_REFUSAL, "casework.families.policy:refuse_closing"),
+        (registry.CASE_SHRED_DEPENDENTS, "casework.families.cli:shred_with_case"),
+    ),
     resources=("casework.families.resources:RELATIVE",),
 )

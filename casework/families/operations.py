@@ -68,6 +68,26 @@ class RelativeErased(Conflict):
     code = "relative_erased"
 
 
+class CaseShredded(Conflict):
+    """The case's data key was destroyed: nothing new may be recorded about its family."""
+
+    code = "case_shredded"
+
+    def __init__(
+        self,
+        message: str = "This case's personal data was destroyed; nothing new "
+        "can be recorded for it.",
+        **kw: Any,
+    ):
+        super().__init__(message, **kw)
+
+
+def ensure_case_live(case: Case) -> None:
+    """409 `case_shredded` for a case whose data key was destroyed."""
+    if case.is_shredded:
+        raise CaseShredded()
+
+
 class IdentificationRequired(Conflict):
     code = "identification_required"
 
@@ -143,7 +163,8 @@ def create_relative(
     session: Session, actor: Actor, case: Case, data: Mapping[str, Any]
 ) -> Relative:
     """Add a relative to a case under a new data key of their own; phone and email indexed."""
-    key = create_data_key(session, "relative")
+    ensure_case_live(case)
+    key = create_data_key(session, "relative", case.organisation_id)
     relative = Relative(
         id=uuid.uuid4(), case_id=case.id, data_key=key, created_by=actor.user_id, version=1
     )
@@ -468,6 +489,7 @@ def plan_notification(
     session: Session, actor: Actor, case: Case, data: Mapping[str, Any]
 ) -> Notification:
     """Plan (or record) a notification to a relative of `case`."""
+    ensure_case_live(case)
     relative = queries.owned_relative(session, data["relative_id"], actor)
     if relative is None or relative.case_id != case.id:
         raise InvalidInput(_INVALID, {"relative_id": ["Not a relative of this case."]})

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Uuid
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
-from casework.crypto import decrypt_field, encrypt_field
+from casework.crypto import DecryptionError, decrypt_field, encrypt_field
 from casework.keys.models import DataKey
 from casework.keys.service import ShreddedKey, plaintext_key
 
@@ -50,6 +50,19 @@ class EncryptedMixin:
         }
 
 
+def _check_owner(obj: Any) -> None:
+    """A record that names its owning organisation must belong to its data key's organisation.
+
+    The wrapped key is bound to the organisation in its own row; this closes the other half: a
+    record moved to another organisation in the database (its key row left alone) is not
+    decrypted for the new one.
+    """
+    owner = getattr(obj, "organisation_id", None)
+    key_owner = obj.data_key.organisation_id if obj.data_key is not None else None
+    if owner is not None and key_owner is not None and owner != key_owner:
+        raise DecryptionError("record and its data key belong to different organisations")
+
+
 class Encrypted:
     """A descriptor over a LargeBinary column holding an envelope; `kind` is "str" or "json".
 
@@ -78,6 +91,7 @@ class Encrypted:
         envelope = getattr(obj, self.column)
         if envelope is None:
             return None
+        _check_owner(obj)
         try:
             dek = plaintext_key(obj.data_key)
         except ShreddedKey:

@@ -3,6 +3,7 @@ blind-index entries that go with each subject."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -10,12 +11,15 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, func, select
+from sqlalchemy import Engine, Select, delete, event, exists, func, or_, select, text
+from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import Session, object_session
 
 from casework.crypto import (
+    BINDING,
     BlindIndexer,
     FileKeyProvider,
+    KeyBinding,
     KeyProvider,
     Keyring,
     UnknownKeyVersion,
@@ -103,11 +107,29 @@ def make_indexer(index_key: bytes, planned_rows: int) -> BlindIndexer:
 # --- data keys ----------------------------------------------------------------------------
 
 
-def create_data_key(session: Session, subject_type: str) -> DataKey:
-    """A fresh DEK for a new data subject, wrapped under the current KEK."""
-    key = DataKey(id=uuid.uuid4(), subject_type=subject_type)
+def binding_of(key: DataKey, binding: int | None = None) -> KeyBinding:
+    """What the wrapped key is bound to: its id, its subject's kind and owning organisation."""
+    return KeyBinding(
+        subject_id=key.id.hex,
+        subject_kind=key.subject_type,
+        organisation_id=key.organisation_id.hex if key.organisation_id else None,
+        binding=binding if binding is not None else (key.binding or BINDING),
+    )
+
+
+def create_data_key(
+    session: Session, subject_type: str, organisation_id: uuid.UUID | None = None
+) -> DataKey:
+    """A fresh DEK for a new data subject owned by `organisation_id`, wrapped under the current
+    KEK and bound to its id, kind and organisation."""
+    key = DataKey(
+        id=uuid.uuid4(),
+        subject_type=subject_type,
+        organisation_id=organisation_id,
+        binding=BINDING,
+    )
     dek = new_data_key()
-    key.kek_version, key.wrapped_key = wrap_data_key(_holder(session).get(), dek, key.id.hex)
+    key.kek_version, key.wrapped_key = wrap_data_key(_holder(session).get(), dek, binding_of(key))
     setattr(key, _CACHE_ATTR, dek)
     session.add(key)
     return key
@@ -124,28 +146,119 @@ def plaintext_key(key: DataKey) -> bytes:
     if session is None:
         raise RuntimeError("data key is not attached to a session")
     holder = _holder(session)
+    bound = binding_of(key)
     try:
-        dek = unwrap_data_key(holder.get(), key.kek_version, key.wrapped_key, key.id.hex)
+        dek = unwrap_data_key(holder.get(), key.kek_version, key.wrapped_key, bound)
     except UnknownKeyVersion:
         # Rotated by another process since this one loaded the key file.
-        dek = unwrap_data_key(holder.reload(), key.kek_version, key.wrapped_key, key.id.hex)
+        dek = unwrap_data_key(holder.reload(), key.kek_version, key.wrapped_key, bound)
     setattr(key, _CACHE_ATTR, dek)
     return dek
+
+
+#: Tables a shred writes: their freed pages are erased after it commits.
+SHRED_TABLES = ("data_keys", "blind_index_entries")
+#: `session.info` key where the page erasure after a shred's commit leaves its outcome.
+ERASED_INFO = "casework.keys.erased"
 
 
 def shred_data_key(session: Session, key: DataKey) -> int:
     """Destroy a DEK and every blind-index value derived from the subject; irreversible.
 
     Returns the number of index entries removed. The caller audits the tombstone in the same
-    transaction.
+    transaction. On SQLite the session's connection overwrites what it frees
+    (`secure_delete`); once the transaction commits, the freed pages are erased from the files
+    (`erase_freed_pages`: a truncating WAL checkpoint, or VACUUM on PostgreSQL). The KEK that
+    wrapped the key is remembered: until `keys rotate --retire-old` destroys it, a copy of the
+    wrapped key in a backup could still be opened.
     """
+    secure_delete(session)
+    key.shredded_kek_version = key.kek_version
     key.wrapped_key = None
     key.kek_version = None
     key.shredded_at = utcnow()
     key.__dict__.pop(_CACHE_ATTR, None)
     result = session.execute(delete(BlindIndexEntry).where(BlindIndexEntry.data_key_id == key.id))
     session.flush()
+    _erase_after_commit(session)
     return result.rowcount or 0
+
+
+def secure_delete(session: Session) -> None:
+    """SQLite: this session's connection zeroes the content it deletes or overwrites."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("PRAGMA secure_delete=ON"))
+
+
+def _erase_after_commit(session: Session) -> None:
+    if session.info.get("casework.keys.erase_pending"):
+        return
+    session.info["casework.keys.erase_pending"] = True
+    engine = session.get_bind()
+
+    def erase(committed: Session) -> None:
+        committed.info.pop("casework.keys.erase_pending", None)
+        committed.info[ERASED_INFO] = erase_freed_pages(engine)
+
+    def forget(rolled_back: Session) -> None:
+        rolled_back.info.pop("casework.keys.erase_pending", None)
+        with contextlib.suppress(InvalidRequestError):
+            event.remove(session, "after_commit", erase)
+
+    event.listen(session, "after_commit", erase, once=True)
+    event.listen(session, "after_soft_rollback", forget, once=True)
+
+
+def erase_freed_pages(engine: Engine, tables: Iterable[str] = SHRED_TABLES) -> str:
+    """Erase what committed shreds freed from the database files; returns what was done.
+
+    SQLite: `PRAGMA wal_checkpoint(TRUNCATE)` copies every committed page into the main file
+    (where `secure_delete` has zeroed the freed content) and truncates the WAL to nothing, so
+    the old page versions in it are gone. It needs a moment without readers: it waits up to
+    two seconds, then reports `busy` (the next checkpoint finishes the job). PostgreSQL: a
+    `VACUUM` of the tables touched, outside any transaction, removes the dead row versions.
+    Never raises: the shred itself is already committed.
+    """
+    try:
+        if engine.dialect.name == "sqlite":
+            with engine.connect() as conn:
+                raw = conn.connection.dbapi_connection
+                assert raw is not None
+                cur = raw.cursor()
+                try:
+                    cur.execute("PRAGMA busy_timeout=2000")
+                    busy, _, _ = cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                finally:
+                    cur.execute("PRAGMA busy_timeout=30000")
+                    cur.close()
+            return "WAL checkpoint busy; run again" if busy else "WAL checkpointed and truncated"
+        if engine.dialect.name == "postgresql":
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                for table in tables:
+                    conn.execute(text(f'VACUUM "{table}"'))
+            return "VACUUM " + ", ".join(tables)
+        return "no page erasure for this database"
+    except Exception as exc:  # noqa: BLE001 - reported to the operator, never fatal
+        return f"page erasure failed ({type(exc).__name__})"
+
+
+def rotation_due(session: Session, keyring: Keyring) -> int:
+    """Shredded keys whose wrapping KEK (or an older one) is still in the key file.
+
+    Non-zero means a copy of such a wrapped key in the WAL, dead rows or a backup can still be
+    opened: `keys rotate --retire-old` closes that window.
+    """
+    oldest = min(keyring.keks)
+    stmt = select(func.count()).where(
+        DataKey.wrapped_key.is_(None), DataKey.shredded_kek_version >= oldest
+    )
+    return session.scalar(stmt) or 0
+
+
+def keys_to_bind(session: Session) -> int:
+    """Live data keys still wrapped with the legacy binding (subject id only)."""
+    stmt = select(func.count()).where(DataKey.wrapped_key.is_not(None), DataKey.binding != BINDING)
+    return session.scalar(stmt) or 0
 
 
 def keys_by_version(session: Session) -> dict[int | None, int]:
@@ -159,21 +272,22 @@ def rotate_data_keys(
     batch_size: int = 500,
     progress: Callable[[int], Any] | None = None,
 ) -> int:
-    """Re-wrap every live DEK not yet under the keyring's current KEK, in committed batches.
+    """Re-wrap every live DEK not yet under the keyring's current KEK, or still under the
+    legacy binding, in committed batches; each is re-wrapped bound to its id, kind and
+    organisation.
 
     Online and resumable: each batch is its own short transaction, and a re-run picks up
-    whatever is still under an older version (including keys created meanwhile).
+    whatever is still under an older version (including keys created meanwhile). On SQLite the
+    old wrapped values are overwritten, not left in free space (`secure_delete`).
     """
     current, _ = keyring.current_kek()
     done = 0
     last_id: uuid.UUID | None = None
     while True:
         with new_session() as session:
+            secure_delete(session)
             stmt = (
-                select(DataKey)
-                .where(DataKey.wrapped_key.is_not(None), DataKey.kek_version != current)
-                .order_by(DataKey.id)
-                .limit(batch_size)
+                select(DataKey).where(_needs_rewrap(current)).order_by(DataKey.id).limit(batch_size)
             )
             if last_id is not None:
                 stmt = stmt.where(DataKey.id > last_id)
@@ -186,8 +300,11 @@ def rotate_data_keys(
             now = utcnow()
             for key in batch:
                 assert key.wrapped_key is not None and key.kek_version is not None
-                dek = unwrap_data_key(keyring, key.kek_version, key.wrapped_key, key.id.hex)
-                key.kek_version, key.wrapped_key = wrap_data_key(keyring, dek, key.id.hex)
+                dek = unwrap_data_key(keyring, key.kek_version, key.wrapped_key, binding_of(key))
+                key.kek_version, key.wrapped_key = wrap_data_key(
+                    keyring, dek, binding_of(key, BINDING)
+                )
+                key.binding = BINDING
                 key.rotated_at = now
             last_id = batch[-1].id
             session.commit()
@@ -197,10 +314,14 @@ def rotate_data_keys(
     return done
 
 
-def count_to_rotate(session: Session, current_version: int) -> int:
-    stmt = select(func.count()).where(
-        DataKey.wrapped_key.is_not(None), DataKey.kek_version != current_version
+def _needs_rewrap(current_version: int) -> Any:
+    return DataKey.wrapped_key.is_not(None) & or_(
+        DataKey.kek_version != current_version, DataKey.binding != BINDING
     )
+
+
+def count_to_rotate(session: Session, current_version: int) -> int:
+    stmt = select(func.count()).where(_needs_rewrap(current_version))
     return session.scalar(stmt) or 0
 
 

@@ -177,7 +177,7 @@ def create_remains(session: Session, actor: Actor, data: Mapping[str, Any]) -> R
         created_by=actor.user_id,
         updated_at=now,
     )
-    remains.data_key = create_data_key(session, "remains")
+    remains.data_key = create_data_key(session, "remains", org.id)
     _apply(remains, values, changed)
     remains.reference = _reference(session, org, now.year)
     session.add(remains)

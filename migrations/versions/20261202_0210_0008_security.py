@@ -38,22 +38,65 @@ def downgrade() -> None:
 
 
 def _audit_up() -> None:
-    pass
+    # The head's time and its tag: HMAC under the audit key (held in the key file, never here)
+    # over (seq, hash, time), so a head reset to an earlier event is detected. An existing
+    # head keeps a NULL tag until `casework audit reseal` recomputes its links under the key.
+    with op.batch_alter_table("audit_head", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("tag", sa.String(length=64), nullable=True))
 
 
 def _audit_down() -> None:
-    pass
+    with op.batch_alter_table("audit_head", schema=None) as batch_op:
+        batch_op.drop_column("tag")
+        batch_op.drop_column("at")
 
 
 # --- keys: data keys bound to their organisation and subject kind ------------------------------
 
 
 def _keys_up() -> None:
-    pass
+    # Each data key records its owning organisation and how its wrapping is bound. Keys that
+    # exist now were wrapped binding the subject id only (binding 1); the migration cannot
+    # re-wrap them (it has no key file), so `casework keys rotate` (or `keys rotate --resume`,
+    # which adds no KEK) re-wraps them bound to id, kind and organisation (binding 2).
+    with op.batch_alter_table("data_keys", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("organisation_id", sa.Uuid(), nullable=True))
+        batch_op.add_column(
+            sa.Column("binding", sa.Integer(), server_default="2", nullable=False)
+        )
+        batch_op.add_column(sa.Column("shredded_kek_version", sa.Integer(), nullable=True))
+    op.execute("UPDATE data_keys SET binding = 1")
+    for kind, owner in (
+        ("case", "SELECT c.organisation_id FROM cases c WHERE c.data_key_id = data_keys.id"),
+        ("remains", "SELECT r.organisation_id FROM remains r WHERE r.data_key_id = data_keys.id"),
+        (
+            "relative",
+            "SELECT c.organisation_id FROM relatives r JOIN cases c ON c.id = r.case_id "
+            "WHERE r.data_key_id = data_keys.id",
+        ),
+    ):
+        op.execute(
+            f"UPDATE data_keys SET organisation_id = ({owner}) "  # noqa: S608 - constants only
+            f"WHERE subject_type = '{kind}'"
+        )
+    # Keys shredded before this revision: which KEK wrapped them is unknown; the newest KEK in
+    # use now is the latest that can have, so `keys shred`/`keys status` report a retirement
+    # as due until that KEK is destroyed.
+    op.execute(
+        "UPDATE data_keys SET shredded_kek_version = "
+        "(SELECT COALESCE(MAX(k.kek_version), 1) FROM data_keys k) "
+        "WHERE wrapped_key IS NULL"
+    )
 
 
 def _keys_down() -> None:
-    pass
+    # Keys wrapped with binding 2 do not open under the old code: downgrade after re-wrapping
+    # is not possible without the key file. The columns go; those keys stay wrapped as they are.
+    with op.batch_alter_table("data_keys", schema=None) as batch_op:
+        batch_op.drop_column("shredded_kek_version")
+        batch_op.drop_column("binding")
+        batch_op.drop_column("organisation_id")
 
 
 # --- auth: throttling, role approvals, passwords, sessions --------------------------------------
