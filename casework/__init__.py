@@ -70,8 +70,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         MAX_CONTENT_LENGTH=settings.max_content_length,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
-        SESSION_COOKIE_NAME="casework_session",
+        # Production: the `__Host-` prefix makes browsers accept the cookie only when it is
+        # Secure, has Path=/ and no Domain (so no sibling host can set or shadow it).
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure or settings.is_production,
+        SESSION_COOKIE_NAME=session_cookie_name(settings),
+        SESSION_COOKIE_PATH="/",
+        SESSION_COOKIE_DOMAIN=None,
         PERMANENT_SESSION_LIFETIME=dt.timedelta(minutes=settings.session_idle_minutes),
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_DEFAULT_LOCALE="en",
@@ -134,18 +138,11 @@ def _register_globals(app: Flask) -> None:
             "case_links": case_links,
         }
 
-    @app.after_request
-    def _security_headers(response: Any) -> Any:
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'",
-        )
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if request.path != "/static" and not request.path.startswith("/static/"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+
+def session_cookie_name(settings: Settings) -> str:
+    """`__Host-casework_session` in production (Secure, Path=/, no Domain), else without it:
+    browsers refuse a `__Host-` cookie over plain HTTP, which development uses."""
+    return "__Host-casework_session" if settings.is_production else "casework_session"
 
 
 def web_actor() -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import runpy
 import secrets
+import stat
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -13,6 +14,11 @@ from typing import Any
 
 ENVIRONMENTS = ("development", "testing", "production")
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
+
+
+#: The shortest session secret production accepts (ASVS 5.0 V11: at least 128 bits of
+#: strength; 32 bytes leave room for secrets that are not uniformly random).
+MIN_SECRET_KEY_BYTES = 32
 
 
 class ConfigurationError(Exception):
@@ -28,6 +34,8 @@ class Settings:
     instance_path: str = "instance"
     generate_secrets: bool = True
     session_idle_minutes: int = 30
+    # A session ends this long after sign-in, however busy (ASVS 5.0 V7.3.2).
+    session_absolute_hours: float = 12
     login_max_failures: int = 5
     # "standard": argon2's recommended cost. "fast" exists for the test suite only (thousands
     # of accounts are created there); production refuses it.
@@ -78,6 +86,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
         "secret_key": config.get("SECRET_KEY"),
         "generate_secrets": config.get("GENERATE_SECRETS", True),
         "session_idle_minutes": config.get("SESSION_IDLE_MINUTES", 30),
+        "session_absolute_hours": config.get("SESSION_ABSOLUTE_HOURS", 12),
         "login_max_failures": config.get("LOGIN_MAX_FAILURES", 5),
         "password_hash_profile": config.get("PASSWORD_HASH_PROFILE", "standard"),
         "login_failure_window_minutes": config.get("LOGIN_FAILURE_WINDOW_MINUTES", 15),
@@ -121,6 +130,11 @@ def _refuse_unsafe_production(values: dict[str, Any]) -> None:
         )
     if not values.get("secret_key"):
         raise ConfigurationError("CASEWORK_SECRET_KEY is not set")
+    if len(str(values["secret_key"]).encode()) < MIN_SECRET_KEY_BYTES:
+        raise ConfigurationError(
+            f"CASEWORK_SECRET_KEY is shorter than {MIN_SECRET_KEY_BYTES} bytes: "
+            "use a random one, e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
     if values.get("password_hash_profile", "standard") != "standard":
         raise ConfigurationError("production hashes passwords at the standard cost only")
     path = values.get("keyring_file")
@@ -130,6 +144,12 @@ def _refuse_unsafe_production(values: dict[str, Any]) -> None:
         raise ConfigurationError(f"key file {path} is missing")
     if not os.access(path, os.R_OK):
         raise ConfigurationError(f"key file {path} is not readable")
+    mode = stat.S_IMODE(os.stat(path).st_mode)
+    if mode & 0o077:
+        raise ConfigurationError(
+            f"key file {path} has mode {mode:04o}: it must not be open to group or others "
+            f"(chmod 600 {path})"
+        )
 
 
 def ensure_secret_key(settings: Settings) -> Settings:

@@ -6,6 +6,8 @@ SECRET_KEY = None  # never a default secret: generated into instance/ outside pr
 
 # Sessions: idle sessions expire after this many minutes.
 SESSION_IDLE_MINUTES = 30
+# ... and every session ends this many hours after sign-in, however busy (absolute lifetime).
+SESSION_ABSOLUTE_HOURS = 12
 # Login throttling: failures within the window before a temporary lockout.
 LOGIN_MAX_FAILURES = 5
 LOGIN_FAILURE_WINDOW_MINUTES = 15

@@ -26,7 +26,10 @@ def _load_user(user_id: str) -> User | None:
     sid = session.get("sid")
     if not sid:
         return None
-    row = operations.load_session(db_session(), sid, settings().session_idle_minutes)
+    cfg = settings()
+    row = operations.load_session(
+        db_session(), sid, cfg.session_idle_minutes, cfg.session_absolute_hours
+    )
     if row is None or str(row.user_id) != user_id:
         session.clear()
         return None

@@ -11,11 +11,16 @@ DOMAIN = Domain(
     actions=(
         Action("users.manage", "admin"),
         Action("self.read", *EVERY_ROLE),
+        # Every signed-in user changes their own password (knowing the current one).
+        Action("self.password", *EVERY_ROLE),
         # Recipients and consent scopes are chosen by name: every role may list them.
         Action("organisations.read", *EVERY_ROLE),
     ),
     models=("casework.auth.models",),
     pages=("casework.auth.views:bp",),
     api=("casework.auth.api:blp",),
-    nav=(Link("auth.users", _l("Users"), "users.manage"),),
+    nav=(
+        Link("auth.users", _l("Users"), "users.manage"),
+        Link("auth.change_password", _l("Password"), "self.password"),
+    ),
 )

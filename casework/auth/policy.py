@@ -32,6 +32,7 @@ def declared_actions() -> dict[str, frozenset[Role]]:
 MANAGE_USERS = "users.manage"
 READ_AUDIT = "audit.read"
 READ_SELF = "self.read"
+CHANGE_OWN_PASSWORD = "self.password"  # noqa: S105 - an action name, not a password
 READ_ORGANISATIONS = "organisations.read"
 
 

@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from casework.auth.models import ApiToken, Organisation, User
+from casework.auth.models import ApiToken, Organisation, RoleRequest, RoleRequestStatus, User
 
 
 def user_by_email(session: Session, email: str) -> User | None:
@@ -57,3 +57,16 @@ def organisation_choices(session: Session) -> list[tuple[str, str]]:
 def tokens_of_user(session: Session, user_id: uuid.UUID) -> list[ApiToken]:
     stmt = select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.created_at)
     return list(session.scalars(stmt))
+
+
+def pending_role_requests(
+    session: Session, organisation_id: uuid.UUID, user_id: uuid.UUID | None = None
+) -> list[RoleRequest]:
+    """Requests for a privileged role waiting for a second admin, oldest first."""
+    stmt = select(RoleRequest).where(
+        RoleRequest.organisation_id == organisation_id,
+        RoleRequest.status == RoleRequestStatus.pending,
+    )
+    if user_id is not None:
+        stmt = stmt.where(RoleRequest.user_id == user_id)
+    return list(session.scalars(stmt.order_by(RoleRequest.requested_at, RoleRequest.id)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from casework.auth.models import Role
-from casework.schemas import PageSchema
+from casework.schemas import PageSchema, StrictBoolean
 
 
 class OrganisationSchema(Schema):
@@ -39,9 +39,67 @@ class UserSchema(Schema):
     is_active = fields.Boolean(dump_only=True)
 
 
+_STRENGTH_RULES = (
+    "At least 12 characters, not on zxcvbn's list of common passwords, not containing the local "
+    "part of the email address."
+)
+
+
 class UserCreateSchema(Schema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
-    role = fields.String(required=True, validate=validate.OneOf([r.value for r in Role]))
-    password = fields.String(
-        required=True, load_only=True, validate=validate.Length(min=10, max=1024)
+    role = fields.String(
+        required=True,
+        validate=validate.OneOf([r.value for r in Role]),
+        metadata={"description": "admin and auditor wait for a second admin's approval (202)."},
     )
+    password = fields.String(
+        required=True,
+        load_only=True,
+        validate=validate.Length(min=12, max=1024),
+        metadata={"description": _STRENGTH_RULES},
+    )
+
+
+class UserUpdateSchema(Schema):
+    """A change of a user: the role (admin and auditor wait for approval) and/or active."""
+
+    role = fields.String(validate=validate.OneOf([r.value for r in Role]))
+    is_active = StrictBoolean()
+
+
+class PasswordChangeSchema(Schema):
+    current_password = fields.String(
+        required=True, load_only=True, validate=validate.Length(min=1, max=1024)
+    )
+    new_password = fields.String(
+        required=True,
+        load_only=True,
+        validate=validate.Length(min=12, max=1024),
+        metadata={"description": _STRENGTH_RULES},
+    )
+
+
+class RoleRequestSchema(Schema):
+    """A request for the admin or auditor role, waiting for (or decided by) a second admin."""
+
+    id = fields.UUID(dump_only=True)
+    kind = fields.Function(
+        lambda r: "role_change" if r.email is None else "new_user",
+        dump_only=True,
+        metadata={"description": "`new_user` or `role_change`."},
+    )
+    user_id = fields.UUID(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "The user (a new user's id once approved)."},
+    )
+    email = fields.Function(
+        lambda r: r.email if r.email is not None else (r.user.email if r.user else None),
+        dump_only=True,
+    )
+    role = fields.Function(lambda r: r.role.value, dump_only=True)
+    status = fields.Function(lambda r: r.status.value, dump_only=True)
+    requested_by = fields.UUID(dump_only=True)
+    requested_at = fields.DateTime(dump_only=True)
+    decided_by = fields.UUID(dump_only=True, allow_none=True)
+    decided_at = fields.DateTime(dump_only=True, allow_none=True)

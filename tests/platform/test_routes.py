@@ -20,6 +20,7 @@ EXPECTED: dict[str, set[str]] = {
     "users.manage": {"admin"},
     "audit.read": {"auditor"},
     "self.read": ALL_ROLES,
+    "self.password": ALL_ROLES,
     "organisations.read": ALL_ROLES,
     # cases
     "case.read": {"focal_point", "family_liaison", "forensic"},
