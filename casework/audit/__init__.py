@@ -1,7 +1,8 @@
 """The audit trail: an append-only, hash-chained record of who did what to which case, and why.
 
 Public API: `append` (inside the caller's transaction), `append_denial` (own transaction),
-`verify` (walks the chain), `chain_head`, `AuditEvent`, `VerifyResult`, `CATEGORIES`.
+`verify` (walks the chain), `chain_head`, `sign_head` (the head signed for a witness or an
+exchange manifest), `SignedHead`, `reseal`, `AuditEvent`, `VerifyResult`, `CATEGORIES`.
 """
 
 from casework.audit.models import GENESIS_HASH, AuditEvent, AuditHead
@@ -10,12 +11,18 @@ from casework.audit.trail import (
     SYSTEM,
     AuditActor,
     AuditError,
+    AuditKeyMissing,
     ChainHead,
+    HeadError,
     PlainActor,
+    ResealRefused,
+    SignedHead,
     VerifyResult,
     append,
     append_denial,
     chain_head,
+    reseal,
+    sign_head,
     verify,
 )
 
@@ -27,11 +34,17 @@ __all__ = [
     "AuditError",
     "AuditEvent",
     "AuditHead",
+    "AuditKeyMissing",
     "ChainHead",
+    "HeadError",
     "PlainActor",
+    "ResealRefused",
+    "SignedHead",
     "VerifyResult",
     "append",
     "append_denial",
     "chain_head",
+    "reseal",
+    "sign_head",
     "verify",
 ]

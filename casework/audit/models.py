@@ -69,7 +69,13 @@ class AuditEvent(Base):
 
 
 class AuditHead(Base):
-    """The single row (id=1) holding the last seq and hash; locking it serialises appends."""
+    """The single row (id=1) holding the last seq, hash and time; locking it serialises appends.
+
+    `tag` is an HMAC under the audit key (which lives in the key file only) over the seq, hash
+    and time: whoever can write the database but lacks the key cannot reset the head to an
+    earlier event (a cut tail). NULL at genesis, and on a chain written before the links were
+    keyed until `casework audit reseal` has run.
+    """
 
     __tablename__ = "audit_head"
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
@@ -77,3 +83,5 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(BigInteger)
     hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    tag: Mapped[str | None] = mapped_column(String(64), nullable=True)

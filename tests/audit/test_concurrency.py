@@ -41,8 +41,11 @@ def _append_many(database: Database, writer: int, count: int) -> None:
             session.close()
 
 
-def _process_writer(url: str, writer: int, count: int, barrier) -> None:
-    database = Database(url)
+def _process_writer(url: str, keyring_file: str, writer: int, count: int, barrier) -> None:
+    from casework.keys.service import holder_for_file
+
+    # The audit key lives in the key file: each process loads it, as the service does.
+    database = Database(url, info={"keyring_holder": holder_for_file(keyring_file)})
     try:
         barrier.wait(timeout=30)
         _append_many(database, writer, count)
@@ -81,10 +84,13 @@ def test_threads_on_sqlite_leave_an_unbroken_chain(db):
 
 
 @pytest.mark.skipif(not is_postgres(), reason="needs PostgreSQL (CASEWORK_TEST_DATABASE_URL)")
-def test_processes_on_postgres_leave_an_unbroken_chain(db):
+def test_processes_on_postgres_leave_an_unbroken_chain(db, settings):
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(4)
-    procs = [ctx.Process(target=_process_writer, args=(db.url, n, 25, barrier)) for n in range(4)]
+    procs = [
+        ctx.Process(target=_process_writer, args=(db.url, settings.keyring_file, n, 25, barrier))
+        for n in range(4)
+    ]
     for p in procs:
         p.start()
     for p in procs:

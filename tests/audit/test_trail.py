@@ -4,6 +4,7 @@ event commits or rolls back with its change, and details refuse personal-looking
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import uuid
 
@@ -54,7 +55,7 @@ def _verify(database, **kw):
         return audit.verify(s, **kw)
 
 
-def test_appends_build_a_valid_chain(db):
+def test_appends_build_a_valid_chain(db, audit_key):
     _append_n(db, 5)
     with db.session() as s:
         rows = list(s.scalars(select(AuditEvent).order_by(AuditEvent.seq)))
@@ -62,12 +63,12 @@ def test_appends_build_a_valid_chain(db):
     assert rows[0].prev_hash == GENESIS_HASH
     for before, after in zip(rows, rows[1:], strict=False):
         assert after.prev_hash == before.hash
-    # hash = SHA-256(previous hash's bytes || canonical JSON of the stored columns)
+    # hash = HMAC-SHA256(audit key, previous hash's bytes || canonical JSON of the columns)
     first = rows[0]
-    expected = hashlib.sha256(
-        bytes.fromhex(GENESIS_HASH) + canonical_json(first).encode("utf-8")
-    ).hexdigest()
-    assert first.hash == expected
+    message = bytes.fromhex(GENESIS_HASH) + canonical_json(first).encode("utf-8")
+    assert first.hash == hmac.new(audit_key, message, hashlib.sha256).hexdigest()
+    # ... and not the unkeyed SHA-256 that anyone could recompute.
+    assert first.hash != hashlib.sha256(message).hexdigest()
     doc = json.loads(canonical_json(first))
     assert doc["created_at"].endswith("Z") and "." in doc["created_at"]
     assert doc["categories"] == ["identity", "circumstances"]
@@ -112,12 +113,14 @@ def test_edited_json_details_are_named(db):
     assert (result.first_bad_seq, result.problem) == (2, "hash mismatch (edited)")
 
 
-def test_rewritten_event_with_recomputed_hash_is_named(db):
+def test_rewritten_event_with_recomputed_hash_is_named(db, audit_key):
+    """Even someone holding the audit key who rewrites one event and its own link is named:
+    the next event no longer links to it."""
     _append_n(db, 6)
     with db.session() as s:
         row = s.scalar(select(AuditEvent).where(AuditEvent.seq == 3))
         row.action = "case.update"
-        row.hash = audit.trail.event_hash(row)
+        row.hash = audit.trail.event_hash(row, audit_key)
     result = _verify(db)
     assert result.first_bad_seq == 3
     assert result.problem == "hash mismatch (edited, hash recomputed)"
@@ -209,14 +212,20 @@ def test_event_rolls_back_with_its_change(db):
     assert _verify(db).count == 3
 
 
-def test_append_recreates_a_missing_head(db):
+def test_append_recreates_a_missing_head_and_records_that_it_was_missing(db):
     _append_n(db, 2)
     _sql(db, "DELETE FROM audit_head")
     result = _verify(db)
     assert (result.ok, result.reason) == (False, "event 3: chain head missing (deleted)")
+    # Appending goes on (the service keeps working), but the head it had to recreate is not
+    # authentic: the chain records that first, and verify names that event from then on.
     _append_n(db, 1)
+    with db.session() as s:
+        actions = list(s.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)))
+    assert actions == ["case.read", "case.read", "audit.head_not_authentic", "case.read"]
     result = _verify(db)
-    assert result.ok and result.count == 3
+    assert not result.ok and result.first_bad_seq == 3
+    assert "not authentic" in result.problem
 
 
 def test_denial_is_recorded_in_its_own_transaction(db):
