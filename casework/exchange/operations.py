@@ -246,6 +246,8 @@ def update_agreement(
             select(Share).where(Share.agreement_id == agreement.id),
             EndReason.agreement_ended,
         )
+    elif "ended_on" in changed:
+        _cut_access_at_end(session, agreement)
     append(
         session,
         actor,
@@ -346,7 +348,7 @@ def _decide(
 def _apply(share: Share, verdict: policy.Verdict, agreements: Mapping[Any, Agreement]) -> None:
     share.decision = verdict.decision
     # The values of each message too, so that pages can say it in the reader's language.
-    share.reasons = [r.as_dict() | {"params": dict(r.params)} for r in verdict.reasons]
+    share.reasons = [r.as_dict() | {"params": _plain(r.params)} for r in verdict.reasons]
     if verdict.agreement is not None:
         chosen = agreements[verdict.agreement.id]
         share.agreement_id = chosen.id
@@ -359,11 +361,50 @@ def _apply(share: Share, verdict: policy.Verdict, agreements: Mapping[Any, Agree
     }[verdict.decision]
 
 
+def _agreement_end(agreement: Agreement | None) -> dt.datetime | None:
+    """The first instant an agreement ended early no longer applies (its `ended_on`, UTC)."""
+    if agreement is None or agreement.ended_on is None:
+        return None
+    return dt.datetime.combine(agreement.ended_on, dt.time(), tzinfo=dt.UTC)
+
+
+def _cut_access_at_end(session: Session, agreement: Agreement) -> None:
+    """An agreement ended on a later day: access given under it stops on that day (the
+    gateway reads `expires_at`; `expire_due` logs the end), not when the retention runs out."""
+    end = _agreement_end(agreement)
+    stmt = select(Share).where(
+        Share.agreement_id == agreement.id,
+        Share.status == ShareStatus.active,
+        Share.expires_at > end,
+    )
+    for share in list(session.scalars(stmt).unique()):
+        share.expires_at = end
+        _bump(share)
+        session.execute(
+            update(PartnerGrant)
+            .where(PartnerGrant.share_id == share.id, PartnerGrant.expires_at > end)
+            .values(expires_at=end)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _plain(params: Mapping[str, Any]) -> dict[str, Any]:
+    """A message's values as JSON can store them (dates as ISO strings)."""
+    return {
+        k: v if isinstance(v, str | int | float | bool) or v is None else str(v)
+        for k, v in params.items()
+    }
+
+
 def _grant(session: Session, actor: Actor, share: Share) -> None:
-    """Access starts: one grant row per category, until the agreement's retention runs out."""
+    """Access starts: one grant row per category, until the agreement's retention runs out
+    (or the day the agreement was ended, if sooner)."""
     now = utcnow()
     share.granted_at = now
     share.expires_at = now + dt.timedelta(days=share.retention_days or 0)
+    end = _agreement_end(session.get(Agreement, share.agreement_id))
+    if end is not None and end < share.expires_at:
+        share.expires_at = end
     for category in share.categories:
         session.add(
             PartnerGrant(

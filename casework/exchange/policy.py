@@ -343,7 +343,10 @@ def _pick_agreement(
     if future and len(future) == len(theirs):
         first = min(a.valid_from for a in future)
         return None, Reason(
-            rule, Outcome.failed, "agreement_not_yet_valid", {**params, "valid_from": first}
+            rule,
+            Outcome.failed,
+            "agreement_not_yet_valid",
+            {**params, "valid_from": first.isoformat()},
         )
     ended = max((a.end_date for a in theirs if a.end_date is not None), default=today)
     return None, Reason(

@@ -31,3 +31,22 @@ def test_allowed_share_gives_the_partner_the_granted_categories_only(sharing, ex
     assert sharing.partner.get("/shared-cases").json["items"] == []
     events = [(e.direction.value, e.event.value) for e in exchange_log(sharing.owner.id)]
     assert ("outgoing", "requested") in events and ("outgoing", "grant_ended") in events
+
+
+def test_each_log_names_only_its_own_staff(sharing, exchange_log):
+    share = sharing.share()
+    assert share.json["decision"] == "allowed"
+    assert sharing.partner.get(f"/shared-cases/{sharing.reference}").status_code == 200
+
+    owner_log = exchange_log(sharing.owner.id)
+    partner_log = exchange_log(sharing.partner_org.id)
+    # The owner's focal point is named in the owner's log, not in the partner's.
+    [requested] = [e for e in owner_log if e.event.value == "requested"]
+    assert requested.actor_id == sharing.focal.user.id
+    [granted] = [e for e in partner_log if e.event.value == "granted"]
+    assert granted.actor_id is None and granted.details["by"] == "partner_organisation"
+    # The partner's user is named in the partner's log, not in the owner's.
+    [seen_there] = [e for e in partner_log if e.event.value == "viewed"]
+    assert seen_there.actor_id == sharing.partner.user.id
+    [seen_here] = [e for e in owner_log if e.event.value == "viewed"]
+    assert seen_here.actor_id is None and seen_here.details["by"] == "partner_organisation"
