@@ -16,7 +16,7 @@ from casework.auth.models import Organisation, User
 from casework.db import Database
 from casework.models import metadata
 from casework.settings import Settings
-from tests.helpers import PASSWORD, PG_URL, csrf_from
+from tests.helpers import PASSWORD, PG_URL, sign_in
 
 
 def _reset_postgres(url: str) -> None:
@@ -191,15 +191,11 @@ def api(client, make_user, make_token):
 
 @pytest.fixture
 def login(client):
-    """Sign a user in through the real login form; returns the response."""
+    """Sign a user in through the real login form (and code step); returns the response."""
 
     def do(user: User, password: str = PASSWORD, next_url: str | None = None):
-        page = client.get("/login")
-        token = csrf_from(page.get_data(as_text=True))
-        url = "/login" + (f"?next={next_url}" if next_url else "")
-        return client.post(
-            url, data={"email": user.email, "password": password, "csrf_token": token}
-        )
+        # Admins, partners and auditors also pass the code step (secret read from the database).
+        return sign_in(client, user, password, next_url)
 
     return do
 

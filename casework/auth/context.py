@@ -7,8 +7,9 @@ from typing import Any
 
 from flask import Flask, g, request, session
 from flask_login import LoginManager, current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from casework.auth import operations
+from casework.auth import mfa, operations
 from casework.auth.models import User
 from casework.auth.policy import Actor
 from casework.errors import Unauthorized
@@ -31,6 +32,11 @@ def _load_user(user_id: str) -> User | None:
         db_session(), sid, cfg.session_idle_minutes, cfg.session_absolute_hours
     )
     if row is None or str(row.user_id) != user_id:
+        session.clear()
+        return None
+    if mfa.required_for(row.user.role) and not session.get("mfa"):
+        # A session that never passed the second factor (made before the role required it,
+        # or before MFA existed): the user signs in again and enrols.
         session.clear()
         return None
     return row.user
@@ -64,6 +70,11 @@ def current_actor() -> Actor | None:
 
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
+    proxies = app.extensions["casework.settings"].trusted_proxies
+    if proxies:
+        # The client address (sign-in throttling) and scheme as the outermost trusted proxy saw
+        # them; X-Forwarded-* headers beyond the declared proxies are ignored (they are forged).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
 
 def refuse_anonymous() -> Any:

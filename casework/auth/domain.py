@@ -22,5 +22,6 @@ DOMAIN = Domain(
     nav=(
         Link("auth.users", _l("Users"), "users.manage"),
         Link("auth.change_password", _l("Password"), "self.password"),
+        Link("auth.mfa_settings", _l("Two-step sign-in"), "self.read"),
     ),
 )

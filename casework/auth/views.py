@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from urllib.parse import urlsplit
 
@@ -9,17 +10,25 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, SubmitField
+from markupsafe import Markup
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from casework.auth import operations, queries
+from casework.auth import mfa, operations, queries, signin, throttle
 from casework.auth.context import current_actor
 from casework.auth.models import Role, RoleRequest, User
-from casework.auth.policy import CHANGE_OWN_PASSWORD, MANAGE_USERS, require
+from casework.auth.policy import CHANGE_OWN_PASSWORD, MANAGE_USERS, READ_SELF, require
 from casework.errors import CaseworkError, NotFound
-from casework.web import db_session, discard_changes, settings
+from casework.web import db_session, discard_changes, request_id, settings
 
 bp = Blueprint("auth", __name__)
 
@@ -125,35 +134,32 @@ def login():
     if form.validate_on_submit():
         s = db_session()
         cfg = settings()
-        email = form.email.data.strip().lower()
-        keys = [f"email:{email}", f"ip:{request.remote_addr}"]
-        if operations.locked_until(s, keys):
-            flash(_("Too many failed attempts. Try again in a few minutes."), "error")
-            return render_template("auth/login.html", form=form), 429
-        user = queries.user_by_email(s, email)
-        if (
-            user is not None
-            and user.is_active
-            and operations.verify_password(user, form.password.data)
-        ):
-            operations.clear_login_failures(s, keys[0])
-            # Regenerate: drop everything of the anonymous session, start a new server session.
-            session.clear()
-            session["sid"] = operations.start_session(s, user)
-            session.permanent = True
-            login_user(user)
-            return redirect(safe_next(request.args.get("next")))
-        operations.record_login_failure(
+        step = signin.password_step(
             s,
-            keys,
-            cfg.login_max_failures,
-            cfg.login_failure_window_minutes,
-            cfg.login_lockout_minutes,
+            form.email.data.strip().lower(),
+            form.password.data,
+            address=request.remote_addr,
+            secret_key=cfg.secret_key or "",
+            policy=_throttle_policy(),
+            request_id=request_id(),
         )
-        # Commit the failure count even though the answer is an error.
-        s.commit()
-        flash(_("Email or password is not correct."), "error")
-        status = 401
+        if step.retry_after:
+            return _too_many("auth/login.html", form, step.retry_after)
+        if step.user is None:
+            # Commit the failure count and its events even though the answer is an error.
+            s.commit()
+            flash(_("Email or password is not correct."), "error")
+            return render_template("auth/login.html", form=form), 401
+        user = step.user
+        target = safe_next(request.args.get("next"))
+        # Regenerate: drop everything of the anonymous session.
+        session.clear()
+        if mfa.is_enrolled(s, user.id) or mfa.required_for(user.role):
+            stage = "code" if mfa.is_enrolled(s, user.id) else "enrol"
+            session[PENDING] = {"uid": str(user.id), "at": int(time.time()), "next": target}
+            session[PENDING_STAGE] = stage
+            return redirect(url_for("auth.mfa_code" if stage == "code" else "auth.mfa_enrol"))
+        return redirect(_finish_sign_in(s, user, step.keys, "none", target))
     elif request.method == "POST":
         status = 400
     return render_template("auth/login.html", form=form), status
@@ -163,7 +169,8 @@ def login():
 def logout():
     sid = session.get("sid")
     if sid:
-        operations.end_session(db_session(), sid)
+        user = current_user if current_user.is_authenticated else None
+        signin.sign_out(db_session(), user, sid, request_id())
     logout_user()
     session.clear()
     flash(_("You are signed out."), "info")
@@ -352,3 +359,208 @@ def change_password():
     elif request.method == "POST":
         status = 400
     return render_template("auth/password.html", form=form), status
+
+
+# --- two-step sign-in (TOTP) ------------------------------------------------------------------
+
+#: The signed session cookie carries a sign-in whose password step passed, for this long.
+PENDING = "pending_sign_in"
+PENDING_STAGE = "pending_stage"
+PENDING_SECONDS = 300
+#: Set in the session when its sign-in passed a second factor (required roles need it).
+MFA_DONE = "mfa"
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        description=_l("The 6-digit code from your authenticator app, or a recovery code."),
+        validators=[DataRequired(), Length(max=32)],
+    )
+    submit = SubmitField(_l("Continue"))
+
+
+class EnrolForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        description=_l("The 6-digit code your authenticator app shows now."),
+        validators=[DataRequired(), Length(max=32)],
+    )
+    submit = SubmitField(_l("Turn on two-step sign-in"))
+
+
+class MfaResetForm(FlaskForm):
+    """Reset another user's second factor: the CSRF token and the button."""
+
+
+def _throttle_policy() -> throttle.Policy:
+    cfg = settings()
+    return throttle.Policy(
+        max_failures=cfg.login_max_failures,
+        window_minutes=cfg.login_failure_window_minutes,
+        cap_minutes=cfg.login_lockout_minutes,
+    )
+
+
+def _too_many(template: str, form: FlaskForm, seconds: int):
+    flash(_("Too many failed attempts. Try again in a few minutes."), "error")
+    return render_template(template, form=form), 429, {"Retry-After": str(max(1, seconds))}
+
+
+def _pending_user(s, stage: str) -> User | None:
+    """The user whose password step passed in this browser, if it is recent and at `stage`."""
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict) or session.get(PENDING_STAGE) != stage:
+        return None
+    if time.time() - float(pending.get("at", 0)) > PENDING_SECONDS:
+        return None
+    try:
+        user = s.get(User, uuid.UUID(str(pending.get("uid"))))
+    except ValueError:
+        return None
+    return user if user is not None and user.is_active else None
+
+
+def _finish_sign_in(s, user: User, keys, second_factor: str, target: str | None = None) -> str:
+    """Start the signed-in session (a new identifier) and say where to go next."""
+    pending = session.get(PENDING)
+    target = target or (pending.get("next") if isinstance(pending, dict) else None)
+    session.clear()
+    session["sid"] = signin.complete(
+        s, user, keys, second_factor=second_factor, request_id=request_id()
+    )
+    session[MFA_DONE] = second_factor != "none"
+    session.permanent = True
+    login_user(user)
+    return safe_next(target)
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def mfa_code():
+    s = db_session()
+    user = _pending_user(s, "code")
+    if user is None:
+        session.pop(PENDING, None)
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    status = 200
+    if form.validate_on_submit():
+        cfg = settings()
+        keys = throttle.keys_for(cfg.secret_key or "", user.email, request.remote_addr)
+        wait = throttle.retry_after(s, keys)
+        if wait:
+            return _too_many("auth/mfa_code.html", form, wait)
+        used = mfa.check_code(s, user, form.code.data, request_id=request_id())
+        if used is not None:
+            return redirect(_finish_sign_in(s, user, keys, used))
+        # mfa.check_code recorded auth.mfa_failure; count it against the keys.
+        signin.failed(
+            s,
+            user,
+            keys,
+            _throttle_policy(),
+            action="",
+            reason="mfa",
+            request_id=request_id(),
+        )
+        s.commit()
+        flash(_("The code is not correct, has expired or was already used."), "error")
+        status = 401
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/mfa_code.html", form=form), status
+
+
+@bp.route("/mfa/enrol", methods=["GET", "POST"])
+def mfa_enrol():
+    """Set up the second factor: at the first sign-in of a role that requires it (before
+    anything else), or later from the account's page for the others."""
+    s = db_session()
+    signing_in = _pending_user(s, "enrol")
+    user = signing_in or (current_user if current_user.is_authenticated else None)
+    if user is None:
+        session.pop(PENDING, None)
+        return redirect(url_for("auth.login"))
+    if mfa.is_enrolled(s, user.id):
+        flash(_("Two-step sign-in is already set up for this account."), "info")
+        return redirect(url_for("auth.mfa_settings"))
+    form = EnrolForm()
+    status = 200
+    if form.validate_on_submit():
+        codes = mfa.confirm_enrolment(s, user, form.code.data, request_id=request_id())
+        if codes is not None:
+            if signing_in is not None:
+                cfg = settings()
+                keys = throttle.keys_for(cfg.secret_key or "", user.email, request.remote_addr)
+                onward = _finish_sign_in(s, user, keys, "totp")
+            else:
+                session[MFA_DONE] = True
+                onward = url_for("auth.mfa_settings")
+            # Shown once: only their hashes are kept.
+            return render_template("auth/mfa_codes.html", codes=codes, onward=onward)
+        form.code.errors = [_("The code is not correct or has expired. Try the next one.")]
+        status = 422
+    elif request.method == "POST":
+        status = 400
+    secret = mfa.pending_secret(s, user)
+    uri = mfa.provisioning_uri(secret, user.email)
+    return render_template(
+        "auth/mfa_enrol.html",
+        form=form,
+        secret=secret,
+        # segno draws paths only; it escapes the title. The URI becomes pixels, not text.
+        qr=Markup(mfa.qr_svg(uri, _("QR code for your authenticator app"))),  # noqa: S704
+        required=mfa.required_for(user.role),
+        signing_in=signing_in is not None,
+    ), status
+
+
+@bp.route("/account/mfa")
+@login_required
+@require(READ_SELF)
+def mfa_settings():
+    s = db_session()
+    user = current_user
+    return render_template(
+        "auth/mfa_settings.html",
+        enrolled=mfa.is_enrolled(s, user.id),
+        required=mfa.required_for(user.role),
+        codes_left=mfa.recovery_codes_left(s, user.id),
+    )
+
+
+@bp.route("/admin/users/<user_id>/mfa/reset", methods=["POST"])
+@login_required
+@require(MANAGE_USERS)
+def mfa_reset(user_id: str):
+    actor = current_actor()
+    try:
+        uid = uuid.UUID(user_id)
+    except ValueError:
+        raise NotFound() from None
+    s = db_session()
+    user = queries.user_in_organisation(s, uid, actor.organisation_id)
+    if user is None:
+        raise NotFound()
+    if not MfaResetForm().validate_on_submit():
+        return redirect(url_for("auth.user_detail", user_id=user.id)), 400
+    if user.id == actor.user_id:
+        flash(_("Another admin must reset your own two-step sign-in."), "error")
+        return redirect(url_for("auth.user_detail", user_id=user.id))
+    mfa.reset(s, actor, user, operations.end_sessions)
+    flash(_("Two-step sign-in was reset; the user's sessions have ended."), "info")
+    return redirect(url_for("auth.user_detail", user_id=user.id))
+
+
+@bp.app_template_global()
+def mfa_state(user: User) -> str:
+    """For the user-admin page: "enrolled", "pending" (set up, not confirmed) or "none"."""
+    row = mfa.record(db_session(), user.id)
+    if row is None:
+        return "none"
+    return "enrolled" if row.enrolled_at is not None else "pending"
+
+
+@bp.app_template_global()
+def mfa_reset_form() -> MfaResetForm:
+    return MfaResetForm()

@@ -13,7 +13,7 @@ import re
 import pytest
 
 from tests.exchange.conftest import CANARIES
-from tests.helpers import PASSWORD, csrf_from
+from tests.helpers import PASSWORD, csrf_from, sign_in
 
 TODAY = dt.date.today().isoformat()
 JUSTIFICATION = "The family cannot be reached and the remains must be identified quickly."
@@ -22,11 +22,7 @@ UUID = r"[0-9a-f-]{36}"
 
 def _sign_in(app, user):
     client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    resp = client.post(
-        "/login",
-        data={"email": user.email, "password": PASSWORD, "csrf_token": csrf_from(page)},
-    )
+    resp = sign_in(client, user, PASSWORD)  # with the code step for the roles needing it
     assert resp.status_code == 302
     return client
 

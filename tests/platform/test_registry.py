@@ -16,16 +16,13 @@ from casework.auth.policy import roles_for
 from casework.categories import Category
 from casework.cli import load_domain_commands
 from casework.keys.fields import Encrypted
-from tests.helpers import PASSWORD, csrf_from
+from tests.helpers import PASSWORD, sign_in
 
 SAMPLE = "tests.platform.sample_domain"
 
 
 def _sign_in(client, user) -> None:
-    token = csrf_from(client.get("/login").get_data(as_text=True))
-    resp = client.post(
-        "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
-    )
+    resp = sign_in(client, user, PASSWORD)
     assert resp.status_code == 302
 
 

@@ -69,6 +69,9 @@ PUBLIC_ENDPOINTS: dict[str, str] = {
     "static": "CSS and scripts of the pages; no data",
     "auth.login": "the sign-in page: nobody is signed in yet",
     "auth.logout": "signing out ends whatever session there is; it reads nothing",
+    "auth.mfa_code": "the sign-in's second step: the password step passed, nobody is signed in yet",
+    "auth.mfa_enrol": "setting up the second factor: at a first sign-in nobody is signed in yet "
+    "(the password step passed); later, the signed-in user's own factor only",
     "home": "redirects the anonymous to sign-in; signed in, a page with no records",
     "api-docs.openapi_json": "the OpenAPI document: describes the API, holds no data",
 }
