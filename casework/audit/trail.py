@@ -857,6 +857,8 @@ def reseal(
         .execution_options(synchronize_session=False)
     ).first()
     if head is None:
+        if session.execute(select(AuditEvent.seq).limit(1)).first() is None:
+            raise ResealRefused("the audit trail is empty; nothing to reseal")
         raise ResealRefused("the chain head is missing; nothing was resealed")
     state = _head_state(keys, int(head.seq), str(head.hash), head.at, head.tag)
     if state != _HEAD_UNSEALED:

@@ -41,6 +41,15 @@ _PROBLEMS = {
     ),
     "chain head missing (deleted)": _l("chain head missing (deleted)"),
     "beyond the chain head (inserted)": _l("beyond the chain head (inserted)"),
+    "tail cut or head rewritten (the chain head is not authentic)": _l(
+        "tail cut or head rewritten (the chain head is not authentic)"
+    ),
+    "appended after a head that was not authentic (tail cut or head rewritten)": _l(
+        "appended after a head that was not authentic (tail cut or head rewritten)"
+    ),
+    "not sealed under the audit key (run `casework audit reseal` once)": _l(
+        "not sealed under the audit key (run `casework audit reseal` once)"
+    ),
 }
 
 

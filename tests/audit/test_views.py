@@ -122,3 +122,16 @@ def test_anonymous_is_sent_to_login(client, db):
     resp = client.get("/audit")
     assert resp.status_code == 302
     assert "/login" in resp.headers["Location"]
+
+
+def test_verify_button_names_a_cut_tail(client, auditor, db, org):
+    _record(db, org.id, 6)
+    with db.engine.begin() as conn:
+        kept = conn.execute(text("SELECT hash FROM audit_events WHERE seq = 4")).scalar()
+        conn.execute(text("DELETE FROM audit_events WHERE seq > 4"))
+        conn.execute(text("UPDATE audit_head SET seq = 4, hash = :h"), {"h": kept})
+    token = csrf_from(client.get("/audit").get_data(as_text=True))
+    resp = client.post("/audit/verify", data={"csrf_token": token}, follow_redirects=True)
+    html = resp.get_data(as_text=True)
+    # The page view appended after the cut: the trail recorded that its head was not authentic.
+    assert "Audit chain broken at event 5: appended after a head that was not authentic" in html
