@@ -43,7 +43,7 @@ PARTNER_TERMS: dict[str, Any] = {
         "family_notification": ["identity", "family_contacts"],
         "identification": ["identity", "physical_description", "dna_references"],
     },
-    "legal_bases": ["consent", "vital_interest"],
+    "legal_bases": ["consent"],
     "retention_days": 180,
     "consent_required": True,
 }
@@ -53,7 +53,7 @@ AUTHORITY_TERMS: dict[str, Any] = {
     "purposes": {"tracing": ["identity", "circumstances"]},
     "legal_bases": ["consent", "public_interest"],
     "retention_days": 90,
-    "consent_required": True,
+    "consent_required": False,
 }
 
 

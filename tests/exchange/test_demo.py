@@ -55,7 +55,7 @@ def test_demo_sharing(app, client, database, settings, make_token):
             "physical_description",
         ]
         assert sorted(agreement.purposes) == ["family_notification", "identification", "tracing"]
-        assert agreement.legal_bases == ["consent", "vital_interest"]
+        assert agreement.legal_bases == ["consent"]
         assert agreement.retention_days == 180 and agreement.consent_required is True
         before = _counts(s)
 
