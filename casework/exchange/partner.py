@@ -7,15 +7,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from casework.access import Access, Shown
 from casework.cases.models import Case
 from casework.cases.resources import CASE
 from casework.categories import Category
 from casework.dna import queries as dna_queries
 from casework.dna.resources import DNA_REFERENCE
-from casework.exchange import operations
+from casework.exchange import operations, policy
+from casework.exchange.policy import CONSENT_COVERS, LegalBasis
 from casework.exchange.queries import SharedAccess
 from casework.families import queries as family_queries
+from casework.families.models import Consent
 from casework.families.resources import RELATIVE
 
 #: Case fields a partner view may hold (each still only when its category was granted): the
@@ -66,6 +71,33 @@ def partner_access(access: Access, shared: SharedAccess) -> Access:
     return Access(access.session, access.actor, purposes[0] if len(purposes) == 1 else None)
 
 
+def relatives_covered(session: Session, shared: SharedAccess, relatives: list[Any]) -> list[Any]:
+    """The relatives whose contacts a family-contacts share may show: under the vital or public
+    interest, every relative of the case; under consent, only those who themselves hold a live
+    consent covering the share's purpose and its recipient (one relative's consent does not
+    give away a brother's phone, and a withdrawal removes that relative at once)."""
+    shares = [s for s in shared.shares if Category.family_contacts in s.categories]
+    if not shares or not relatives:
+        return []
+    if any(s.legal_basis is not None and s.legal_basis != LegalBasis.consent for s in shares):
+        return relatives
+    consents = session.scalars(
+        select(Consent).where(
+            Consent.relative_id.in_([r.id for r in relatives]), Consent.withdrawn_at.is_(None)
+        )
+    ).unique()
+    covered = {
+        c.relative_id
+        for c in consents
+        for s in shares
+        if c.purpose.value in CONSENT_COVERS.get(s.purpose.value, frozenset())
+        and policy.Consent(c.id, c.purpose.value, list(c.scope or [])).covers_recipient(
+            operations.recipient_of(s.recipient)
+        )
+    }
+    return [r for r in relatives if r.id in covered]
+
+
 def read_shared_case(access: Access, case: Case, shared: SharedAccess, view: str) -> PartnerView:
     """Read the granted parts of the case (one audit event per kind of record shown) and log
     the view in the exchange logs of both organisations."""
@@ -75,6 +107,7 @@ def read_shared_case(access: Access, case: Case, shared: SharedAccess, view: str
     granted = set(shared.categories)
     if Category.family_contacts in granted:
         rows, _ = family_queries.relatives_of_case(reader, case.id, 1, 100)
+        rows = relatives_covered(access.session, shared, rows)
         result.relatives = reader.read_page(
             RELATIVE, rows, view=view, only={Category.family_contacts}
         )
