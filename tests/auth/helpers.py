@@ -8,17 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from casework.audit import AuditEvent
-from tests.helpers import PASSWORD, csrf_from
-
-try:  # the two-step sign-in (admins, partners and auditors pass a code step too)
-    from tests.helpers import sign_in
-except ImportError:  # pragma: no cover - before the code step exists
-
-    def sign_in(client, user, password: str = PASSWORD, next_url: str | None = None):
-        token = csrf_from(client.get("/login").get_data(as_text=True))
-        return client.post(
-            "/login", data={"email": user.email, "password": password, "csrf_token": token}
-        )
+from tests.helpers import PASSWORD, csrf_from, sign_in
 
 
 def signed_in(app, user, password: str = PASSWORD):
