@@ -50,8 +50,6 @@ PURPOSE_LABELS = {
     "tracing": _l("Tracing"),
     "identification": _l("Identification"),
     "dna": _l("DNA sample collection and comparison"),
-    "law_enforcement": _l("Sharing with law enforcement (explicit, one named organisation)"),
-    "migration_control": _l("Sharing with migration control (explicit, one named organisation)"),
 }
 KIND_LABELS = {
     "acknowledgement": _l("Acknowledgement"),

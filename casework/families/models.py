@@ -53,10 +53,6 @@ class ConsentPurpose(enum.StrEnum):
     tracing = "tracing"
     identification = "identification"
     dna = "dna"
-    # Explicit consents for a purpose outside the humanitarian ones, for one named recipient
-    # (DESIGN §6 rule 6): without one, sharing for these purposes is refused.
-    law_enforcement = "law_enforcement"
-    migration_control = "migration_control"
 
 
 class NotificationKind(enum.StrEnum):

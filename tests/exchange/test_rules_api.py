@@ -465,65 +465,24 @@ def test_a_humanitarian_consent_does_not_cover_a_non_humanitarian_purpose(
     assert_refused(sharing, resp, expected, exchange_log)
 
 
-@pytest.mark.parametrize(
-    "scope",
-    [
-        [{"kind": "any", "value": None}],
-        [{"kind": "category", "value": "intergovernmental"}],
-    ],
-    ids=["anyone", "by-kind"],
-)
-def test_consent_for_the_purpose_but_not_naming_the_recipient_is_refused(
-    sharing, make_org, api, exchange_log, scope
+@pytest.mark.parametrize("purpose", ["law_enforcement", "migration_control"])
+def test_no_consent_can_be_recorded_for_a_non_humanitarian_purpose_so_it_is_always_refused(
+    sharing, make_org, api, exchange_log, purpose
 ):
-    # The consent's scope covers the recipient as anyone or by kind: rule 3 passes, but rule 6
-    # wants that exact recipient named.
-    org, _ = non_humanitarian_partner(sharing, make_org, api, "law_enforcement")
-    consent = give_consent(sharing, "law_enforcement", scope)
-    resp = sharing.share(
-        recipient_organisation_id=str(org.id), purpose="law_enforcement", consent_id=consent
+    # The contract's consent purposes are contact, tracing, identification and dna: a consent
+    # for law enforcement or migration control cannot be recorded, so rule 6 never passes on
+    # this instance, whatever the family's other consents say (an "anyone" tracing consent too).
+    org, partner = non_humanitarian_partner(sharing, make_org, api, purpose)
+    refused = sharing.focal.post(
+        f"/relatives/{sharing.relative_id}/consents",
+        json={"purpose": purpose, "scope": [{"kind": "organisation", "value": str(org.id)}]},
     )
-    assert_refused(sharing, resp, {"purpose_limitation": "explicit_consent_required"}, exchange_log)
-
-
-def test_consent_for_the_other_non_humanitarian_purpose_is_refused(
-    sharing, make_org, api, exchange_log
-):
-    org, _ = non_humanitarian_partner(sharing, make_org, api, "law_enforcement")
-    consent = give_consent(sharing, "migration_control", for_org(org))
-    resp = sharing.share(
-        recipient_organisation_id=str(org.id), purpose="law_enforcement", consent_id=consent
-    )
+    assert refused.status_code == 422 and "purpose" in refused.json["error"]["fields"]
+    consent = give_consent(sharing, "tracing", [{"kind": "any", "value": None}])
+    resp = sharing.share(recipient_organisation_id=str(org.id), purpose=purpose, consent_id=consent)
     expected = {
         "legal_basis": "consent_other_purpose",
         "purpose_limitation": "explicit_consent_required",
     }
     assert_refused(sharing, resp, expected, exchange_log)
-
-
-def test_explicit_consent_for_that_purpose_and_recipient_allows_it(sharing, make_org, api):
-    org, partner = non_humanitarian_partner(sharing, make_org, api, "law_enforcement")
-    consent = give_consent(sharing, "law_enforcement", for_org(org))
-    resp = sharing.share(
-        recipient_organisation_id=str(org.id), purpose="law_enforcement", consent_id=consent
-    )
-    assert resp.status_code == 201, resp.json
-    assert resp.json["decision"] == "allowed" and resp.json["status"] == "active", resp.json
-    [limitation] = [r for r in resp.json["reasons"] if r["rule"] == "purpose_limitation"]
-    assert (limitation["outcome"], limitation["code"]) == ("passed", "explicit_consent_given")
-    assert partner_sees(sharing, partner) == [sharing.reference]
-
-
-def test_explicit_consent_to_a_state_authority_still_waits_for_a_second_approval(
-    sharing, make_org, api
-):
-    org, partner = other_partner(sharing, make_org, api, "MX", "national_authority", False)
-    make_agreement(sharing.admin, org, purposes={"migration_control": ["identity"]})
-    consent = give_consent(sharing, "migration_control", for_org(org))
-    resp = sharing.share(
-        recipient_organisation_id=str(org.id), purpose="migration_control", consent_id=consent
-    )
-    assert resp.status_code == 201 and resp.json["decision"] == "pending_approval", resp.json
-    approved = sharing.second_focal.post(f"/shares/{resp.json['id']}/approve", json={})
-    assert approved.status_code == 200 and approved.json["status"] == "active", approved.json
-    assert partner_sees(sharing, partner) == [sharing.reference]
+    assert partner_sees(sharing, partner) == []
