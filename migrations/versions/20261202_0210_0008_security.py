@@ -62,9 +62,7 @@ def _keys_up() -> None:
     # which adds no KEK) re-wraps them bound to id, kind and organisation (binding 2).
     with op.batch_alter_table("data_keys", schema=None) as batch_op:
         batch_op.add_column(sa.Column("organisation_id", sa.Uuid(), nullable=True))
-        batch_op.add_column(
-            sa.Column("binding", sa.Integer(), server_default="2", nullable=False)
-        )
+        batch_op.add_column(sa.Column("binding", sa.Integer(), server_default="2", nullable=False))
         batch_op.add_column(sa.Column("shredded_kek_version", sa.Integer(), nullable=True))
     op.execute("UPDATE data_keys SET binding = 1")
     for kind, owner in (
