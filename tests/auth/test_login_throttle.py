@@ -72,12 +72,20 @@ def test_without_trusted_proxies_a_forged_forwarded_for_changes_nothing(app, set
 
     direct = create_app(settings.with_(trusted_proxies=0), database=database)
     client = direct.test_client()
-    # Each attempt claims another client address; none of them is believed.
+    # Each attempt guesses another account and claims another client address: only the address
+    # key could slow it down, and only if the forged addresses are not believed.
     answers = [
-        attempt(client, "nobody@example.org", "guess", f"192.0.2.{i}").status_code
+        attempt(client, f"nobody{i}@example.org", "guess", f"192.0.2.{i}").status_code
         for i in range(1, 20)
     ]
     assert 429 in answers
+    # Behind a trusted proxy the same addresses are believed: each is a different client.
+    trusting = app.test_client()
+    answers = [
+        attempt(trusting, f"someone{i}@example.org", "guess", f"192.0.2.{i + 100}").status_code
+        for i in range(1, 20)
+    ]
+    assert set(answers) == {401}
 
 
 def test_delays_grow_with_each_further_failure(app, make_user, database):
