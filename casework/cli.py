@@ -185,6 +185,10 @@ def demo(ctx: CliContext, host: str, port: int, no_serve: bool) -> None:
     click.echo(f"Demo logins (password for all: {password}):")
     for email, role, org in logins:
         click.echo(f"  {email:<40} {role:<15} {org}")
+    click.echo(
+        "Admins, auditors and partners set up two-step sign-in at their first sign-in "
+        "(any TOTP authenticator app; the key is also shown as text)."
+    )
     if not no_serve:
         _serve(ctx.app, host, port)
 

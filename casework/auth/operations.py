@@ -20,7 +20,6 @@ from casework.audit import AuditActor, PlainActor
 from casework.auth.models import (
     PRIVILEGED_ROLES,
     ApiToken,
-    LoginThrottle,
     Organisation,
     OrgKind,
     Role,
@@ -501,52 +500,6 @@ def change_password(
         sessions_ended=ended,
     )
     return ended
-
-
-# --- login throttling ---------------------------------------------------------------------
-
-
-def _throttle(session: Session, key: str) -> LoginThrottle:
-    key_hash = sha256_hex(key)
-    row = session.get(LoginThrottle, key_hash)
-    if row is None:
-        row = LoginThrottle(key_hash=key_hash, failures=0, window_started_at=utcnow())
-        session.add(row)
-    return row
-
-
-def locked_until(session: Session, keys: list[str]) -> dt.datetime | None:
-    now = utcnow()
-    until = None
-    for key in keys:
-        row = session.get(LoginThrottle, sha256_hex(key))
-        if row and row.locked_until and row.locked_until > now:
-            until = max(until or row.locked_until, row.locked_until)
-    return until
-
-
-def record_login_failure(
-    session: Session, keys: list[str], max_failures: int, window_min: int, lockout_min: int
-) -> None:
-    now = utcnow()
-    for key in keys:
-        row = _throttle(session, key)
-        if now - row.window_started_at > dt.timedelta(minutes=window_min):
-            row.failures, row.window_started_at = 0, now
-        row.failures += 1
-        # Client addresses are shared (offices, NAT): they get a larger allowance.
-        limit = max_failures * (4 if key.startswith("ip:") else 1)
-        if row.failures >= limit:
-            row.locked_until = now + dt.timedelta(minutes=lockout_min)
-            row.failures, row.window_started_at = 0, now
-    session.flush()
-
-
-def clear_login_failures(session: Session, key: str) -> None:
-    row = session.get(LoginThrottle, sha256_hex(key))
-    if row is not None:
-        session.delete(row)
-        session.flush()
 
 
 # --- sessions -----------------------------------------------------------------------------
