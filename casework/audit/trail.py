@@ -669,6 +669,11 @@ _REORDERED = "out of order (swapped or reordered)"
 _HEAD_FORGED_PROBLEM = "tail cut or head rewritten (the chain head is not authentic)"
 _AFTER_FORGED_HEAD = "appended after a head that was not authentic (tail cut or head rewritten)"
 _UNSEALED = "not sealed under the audit key (run `casework audit reseal` once)"
+# `audit head` signs only a sealed chain: a witnessed head proves this one was sealed before.
+_UNSEALED_WITNESSED = (
+    "not sealed under the audit key, yet the witnessed head was signed after it was sealed "
+    "(rewritten: do not reseal)"
+)
 _UNSEALED_HINT = (
     "the chain was written before its links were keyed; run `casework audit reseal` once"
 )
@@ -793,7 +798,7 @@ def verify(
             and _head_state(keys, int(first.seq), str(first.hash), first.at, first.tag)
             == _HEAD_UNSEALED
         ):
-            raise _Broken(1, _UNSEALED)
+            raise _Broken(1, _UNSEALED if witnessed is None else _UNSEALED_WITNESSED)
         walker = _Walker(session, keys.link_key, batch_size, progress, witnessed)
         head_was_ahead = False
         while True:
