@@ -102,6 +102,14 @@ def _drop(session: Session, user_id: uuid.UUID) -> bool:
     return True
 
 
+def discard_unconfirmed(session: Session, user_id: uuid.UUID) -> None:
+    """A new sign-in to enrol: forget a secret shown before and never confirmed, so whoever saw
+    it (another sign-in with the same password) does not hold the one the user enrols."""
+    row = session.get(UserMfa, user_id)
+    if row is not None and row.enrolled_at is None:
+        _drop(session, user_id)
+
+
 def pending_secret(session: Session, user: User) -> str:
     """The secret the user is enrolling with (a new one, encrypted, if none waits yet).
 

@@ -156,6 +156,8 @@ def login():
         session.clear()
         if mfa.is_enrolled(s, user.id) or mfa.required_for(user.role):
             stage = "code" if mfa.is_enrolled(s, user.id) else "enrol"
+            if stage == "enrol":
+                mfa.discard_unconfirmed(s, user.id)
             session[PENDING] = {"uid": str(user.id), "at": int(time.time()), "next": target}
             session[PENDING_STAGE] = stage
             return redirect(url_for("auth.mfa_code" if stage == "code" else "auth.mfa_enrol"))
