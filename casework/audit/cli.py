@@ -104,8 +104,10 @@ def reseal_command(batch_size: int, yes: bool) -> None:
     link and recompute them all under the key (recorded as `audit.resealed`)."""
     if not yes:
         click.confirm(
-            "Reseal the audit chain under the audit key? Run this once, after the upgrade: "
-            "the old links are checked first, and a broken chain is refused",
+            "Reseal the audit chain under the audit key? Run this ONLY once, after upgrading an "
+            "instance whose chain was never keyed: the old links are checked first, and a broken "
+            "chain is refused. If this chain was sealed before, it was rewritten: do not reseal, "
+            "check it against a witnessed head (`casework audit verify --head FILE`)",
             abort=True,
         )
     ctx = click.get_current_context().ensure_object(CliContext)

@@ -668,7 +668,11 @@ _EDITED = "hash mismatch (edited)"
 _REORDERED = "out of order (swapped or reordered)"
 _HEAD_FORGED_PROBLEM = "tail cut or head rewritten (the chain head is not authentic)"
 _AFTER_FORGED_HEAD = "appended after a head that was not authentic (tail cut or head rewritten)"
-_UNSEALED = "not sealed under the audit key (run `casework audit reseal` once)"
+_UNSEALED = (
+    "not sealed under the audit key: if this instance was upgraded from before keyed links "
+    "and never resealed, run `casework audit reseal` once; if it was sealed before, the chain "
+    "was rewritten (do not reseal; check it against a witnessed head with --head)"
+)
 # `audit head` signs only a sealed chain: a witnessed head proves this one was sealed before.
 _UNSEALED_WITNESSED = (
     "not sealed under the audit key, yet the witnessed head was signed after it was sealed "

@@ -47,8 +47,12 @@ _PROBLEMS = {
     "appended after a head that was not authentic (tail cut or head rewritten)": _l(
         "appended after a head that was not authentic (tail cut or head rewritten)"
     ),
-    "not sealed under the audit key (run `casework audit reseal` once)": _l(
-        "not sealed under the audit key (run `casework audit reseal` once)"
+    "not sealed under the audit key: if this instance was upgraded from before keyed links "
+    "and never resealed, run `casework audit reseal` once; if it was sealed before, the chain "
+    "was rewritten (do not reseal; check it against a witnessed head with --head)": _l(
+        "not sealed under the audit key: if this instance was upgraded from before keyed links "
+        "and never resealed, run `casework audit reseal` once; if it was sealed before, the "
+        "chain was rewritten (do not reseal; check it against a witnessed head with --head)"
     ),
 }
 
