@@ -378,7 +378,14 @@ def _apply_role(
 
 
 def _pending_request(session: Session, actor: AuditActor, request_id: uuid.UUID) -> RoleRequest:
-    req = session.get(RoleRequest, request_id, with_for_update=True)
+    # FOR UPDATE of the request row only: its joined users are on the nullable side of an
+    # outer join, which PostgreSQL cannot lock. Re-read once locked (a concurrent decision).
+    req = session.scalar(
+        select(RoleRequest)
+        .where(RoleRequest.id == request_id)
+        .with_for_update(of=RoleRequest)
+        .execution_options(populate_existing=True)
+    )
     if req is None or req.organisation_id != actor.organisation_id:
         raise NotFound("No such role request.")
     if req.status != RoleRequestStatus.pending:
