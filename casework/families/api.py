@@ -270,6 +270,22 @@ def plan_notification(data: dict[str, Any], reference: str) -> Any:
     return notification, _etag(notification)
 
 
+@blp.route("/notifications/<uuid:notification_id>", methods=["GET"])
+@require(READ_NOTIFICATIONS)
+@blp.response(200, NotificationSchema)
+def get_notification(notification_id: uuid.UUID) -> Any:
+    """One notification of the organisation's cases (the read is audited as a read of its
+    relative's notifications; notes only where they may be seen)."""
+    access = current_access()
+    notification = lookups.owned_notification(notification_id)
+    shown = access.read(
+        RELATIVE, notification.relative, view="notification", only=[Category.notifications]
+    )
+    fields = dict(Notification.__categories__)
+    row = Shown(notification, shown.categories, shown.is_owned, fields)
+    return shaped(NotificationSchema(), row, headers=_etag(notification))
+
+
 @blp.route("/notifications/<uuid:notification_id>", methods=["PATCH"])
 @require(MANAGE_NOTIFICATIONS)
 @blp.arguments(NotificationUpdateSchema)

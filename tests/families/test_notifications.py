@@ -317,3 +317,25 @@ def test_the_officer_must_be_a_liaison_officer_or_focal_point(
     assert resp.status_code == 422 and "officer_id" in resp.json["error"]["fields"]
     focal = make_user("focal_point")
     assert identification(liaison, ref, rel["id"], officer_id=str(focal.id)).status_code == 201
+
+
+def test_one_notification_can_be_read_and_the_read_is_audited(
+    api, make_org, liaison, case_ref, mother, audit_events
+):
+    # The README lists GET /notifications/<id>; it answered 405.
+    n = plan(liaison, case_ref, mother["id"], notes=CANARY_NOTES).json
+    resp = liaison.get(f"/notifications/{n['id']}")
+    assert resp.status_code == 200, resp.json
+    assert resp.json["id"] == n["id"] and resp.json["notes"] == CANARY_NOTES
+    assert resp.headers["ETag"] == '"1"'
+    [read] = [
+        e
+        for e in audit_events("relative.read", case_ref)
+        if e.details.get("view") == "notification"
+    ]
+    assert read.categories == ["notifications"]
+    # Another organisation's liaison: 404; a role without notifications: 403.
+    other = api("family_liaison", make_org("GT"))
+    assert other.get(f"/notifications/{n['id']}").status_code == 404
+    assert api("forensic").get(f"/notifications/{n['id']}").status_code == 403
+    assert liaison.get("/notifications/not-a-uuid").status_code == 404
