@@ -9,6 +9,7 @@ from flask import Flask
 
 from casework import registry
 from casework.commands import CliContext, Group, fail, pass_ctx
+from casework.ops.cli import backup_command, restore_command
 from casework.settings import load_settings
 
 
@@ -208,3 +209,5 @@ def load_domain_commands(group: click.Group) -> None:
 
 
 load_domain_commands(main)
+main.add_command(backup_command)
+main.add_command(restore_command)
