@@ -472,8 +472,34 @@ def restore(
             if expected.get(t) != outcome.counts.get(t)
         )
         outcome.warnings.append(f"record counts differ from the archive's in: {', '.join(differ)}")
+    _check_keys(url, keyring, outcome)
     _check_audit(url, settings, outcome)
     return outcome
+
+
+def _check_keys(url: str, keyring: Keyring, outcome: Outcome) -> None:
+    """Data keys wrapped under a key-encryption key this key file no longer holds (retired
+    after the archive was made) will not open: say so."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            if "data_keys" not in inspect(conn).get_table_names():
+                return
+            rows = conn.execute(
+                text(
+                    "SELECT kek_version, count(*) FROM data_keys WHERE wrapped_key IS NOT NULL "
+                    "GROUP BY kek_version"
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    lost = {v: n for v, n in rows if v not in keyring.keks}
+    if lost:
+        outcome.warnings.append(
+            f"{sum(lost.values())} data keys are wrapped under key-encryption key version(s) "
+            f"{', '.join(map(str, sorted(lost)))} that this key file no longer holds (retired): "
+            "their records' encrypted fields will not open"
+        )
 
 
 def _restore_sqlite(plain: str, url: str) -> None:

@@ -13,6 +13,7 @@ import dataclasses
 import errno
 import json
 import os
+import shutil
 import struct
 import subprocess
 import sys
@@ -29,6 +30,7 @@ from casework.cases.models import Case
 from casework.cli import main
 from casework.commands import CliContext
 from casework.crypto import FileKeyProvider, generate_keyring_file
+from casework.crypto.keyring import add_kek_version, remove_kek_version
 from casework.db import Database
 from casework.ops import archive as archive_format
 from casework.ops import backup as backup_module
@@ -289,6 +291,25 @@ def test_without_the_key_file_nothing_is_restored_and_none_is_generated(
     assert result.exit_code == 1 and "key file" in result.output and "missing" in result.output
     assert not Path(missing.keyring_file).exists()
     assert tables_of(target.database_url) == []
+
+
+def test_restore_warns_when_the_key_file_retired_the_archives_keys(
+    app, api, make_org, settings, target, tmp_path
+):
+    """An archive made before `keys rotate --retire-old` holds data keys wrapped under the
+    retired KEK: the restore says their records will not open, and exits 1."""
+    populate(api, make_org)
+    archive = make_backup(settings, tmp_path / "a.cwb")
+    later = tmp_path / "later-keyring.json"
+    shutil.copy(settings.keyring_file, later)
+    add_kek_version(later)
+    remove_kek_version(later, 1)
+    result = run(
+        dataclasses.replace(target, keyring_file=str(later)), "restore", str(archive), "--yes"
+    )
+    assert result.exit_code == 1, result.output
+    assert "data keys are wrapped under key-encryption key version(s) 1" in result.output
+    assert "audit chain intact" in result.output
 
 
 def test_an_archive_of_another_database_kind_is_refused(app, settings, tmp_path):
