@@ -146,8 +146,12 @@ def session_cookie_name(settings: Settings) -> str:
 
 
 def web_actor() -> Any:
+    from flask import g
+
     from casework.auth.context import current_actor
 
+    if g.get("database_unavailable"):
+        return None  # the page saying so must not wait for the database to look the user up
     try:
         return current_actor()
     except Exception:  # noqa: BLE001 - rendering an error page must not fail on this

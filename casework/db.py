@@ -87,12 +87,27 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for SQLite (WAL, foreign keys, write transactions serialised) or PostgreSQL."""
+#: How long a request waits for SQLite's write lock before it is answered 503 (milliseconds).
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: How long a connection attempt to PostgreSQL may take before the request is answered 503.
+PG_CONNECT_TIMEOUT_S = 10
+
+
+def make_engine(
+    url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs: Any
+) -> Engine:
+    """An engine for SQLite (WAL, foreign keys, write transactions serialised) or PostgreSQL.
+
+    Dead connections are never handed out: PostgreSQL's pool pings a connection before lending
+    it (`pool_pre_ping`), and a connection that fails with a disconnect is invalidated with
+    every older one in the pool, so the service recovers from a database restart without one
+    of its own. SQLite waits `busy_timeout_ms` for the write lock, then fails ("database is
+    locked"), which requests answer 503.
+    """
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
-            connect_args={"timeout": 30, "check_same_thread": False},
+            connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
             **kwargs,
         )
 
@@ -103,7 +118,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             cur.close()
 
         @event.listens_for(engine, "begin")
@@ -115,6 +130,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if url.startswith("postgresql"):
+        connect_args = dict(kwargs.pop("connect_args", {}))
+        connect_args.setdefault("connect_timeout", PG_CONNECT_TIMEOUT_S)
+        kwargs["connect_args"] = connect_args
     return create_engine(url, **kwargs)
 
 

@@ -6,7 +6,7 @@ import logging
 import traceback
 from typing import Any, TypeVar
 
-from flask import Flask, Request, Response, jsonify, render_template, request
+from flask import Flask, Request, Response, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
@@ -79,6 +79,33 @@ class UnsupportedMediaType(CaseworkError):
     code = "unsupported_media_type"
 
 
+class Unavailable(CaseworkError):
+    """The database cannot be reached (or is locked) right now: a retry later may succeed."""
+
+    status = 503
+    code = "unavailable"
+
+
+#: Seconds a client should wait before retrying a 503 (the `Retry-After` header).
+RETRY_AFTER_SECONDS = 5
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Is this a database that cannot answer now (down, unreachable, restarted, locked, out of
+    connections), rather than a fault in the request or the code?
+
+    SQLAlchemy wraps the driver's errors: an `OperationalError` is raised for a refused or lost
+    connection, a terminated backend, a locked SQLite file or a file it cannot open; an error
+    flagged `connection_invalidated` is a connection found dead; the pool's `TimeoutError`
+    means every connection is taken.
+    """
+    from sqlalchemy import exc as sa_exc
+
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.TimeoutError)
+
+
 def wants_json(req: Request) -> bool:
     return req.path.startswith("/api/")
 
@@ -100,6 +127,7 @@ _HTTP_CODES = {
     415: "unsupported_media_type",
     422: "invalid",
     429: "too_many_requests",
+    503: "unavailable",
 }
 
 
@@ -109,9 +137,29 @@ def _render(status: int, code: str, message: str, fields: dict | None = None, **
         resp.status_code = status
         if status == 401:
             resp.headers["WWW-Authenticate"] = 'Bearer realm="casework"'
-        return resp
-    page = render_template("errors/error.html", status=status, message=message, fields=fields)
-    return Response(page, status=status, mimetype="text/html")
+    else:
+        page = render_template(
+            "errors/error.html", status=status, code=code, message=message, fields=fields
+        )
+        resp = Response(page, status=status, mimetype="text/html")
+    if status == 503:
+        resp.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return resp
+
+
+def unavailable_response():
+    """The 503 of a database that cannot answer: JSON under /api, a plain page elsewhere (the
+    page is rendered without the database: no signed-in user is looked up for it)."""
+    g.database_unavailable = True
+    manager = getattr(current_app, "login_manager", None)
+    if manager is not None and "_login_user" not in g:
+        # flask-login would look the signed-in user up (in the database) to render the page.
+        g._login_user = manager.anonymous_user()
+    return _render(
+        503,
+        Unavailable.code,
+        _("The service cannot reach its database right now. Please try again in a moment."),
+    )
 
 
 def http_error_fields(exc: HTTPException) -> dict[str, Any]:
@@ -130,6 +178,8 @@ def http_error_fields(exc: HTTPException) -> dict[str, Any]:
 
 def handle_http_exception(exc: HTTPException):
     status = exc.code or 500
+    if status == 500 and is_unavailable(getattr(exc, "original_exception", None) or exc):
+        return unavailable_response()
     code = _HTTP_CODES.get(status, "error")
     fields = http_error_fields(exc)
     if status == 422:
@@ -153,6 +203,12 @@ def handle_casework_error(exc: CaseworkError):
 
 
 def handle_unexpected(exc: Exception):
+    if is_unavailable(exc):
+        # The driver's text may quote a statement's parameters: the type only.
+        log.warning(
+            "database unavailable (%s) at %s %s", type(exc).__name__, request.method, request.path
+        )
+        return unavailable_response()
     # Log the type and location only: the exception text may quote personal data.
     frames = "".join(traceback.format_tb(exc.__traceback__))
     log.error(

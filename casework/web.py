@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from typing import Any
 
@@ -9,7 +10,10 @@ from flask import Flask, current_app, g, request
 from sqlalchemy.orm import Session
 
 from casework.db import Database
+from casework.errors import is_unavailable, unavailable_response
 from casework.settings import Settings
+
+log = logging.getLogger("casework")
 
 
 def database(app: Flask | None = None) -> Database:
@@ -92,6 +96,15 @@ def init_app(app: Flask) -> None:
                     session.commit()
                 else:
                     session.rollback()
+            except Exception as exc:
+                if not is_unavailable(exc):
+                    raise
+                # The database went away before the commit went through: nothing of the
+                # request is stored (the transaction is rolled back with the connection), and
+                # the answer says so instead of the success prepared above.
+                _forget(session)
+                response = unavailable_response()
+                security_headers(response)
             finally:
                 session.close()
         if "request_id" in g:
@@ -102,5 +115,16 @@ def init_app(app: Flask) -> None:
     def _close(_exc: BaseException | None) -> None:
         session: Session | None = g.pop("db_session", None)
         if session is not None:
-            session.rollback()
+            _forget(session)
             session.close()
+
+
+def _forget(session: Session) -> None:
+    """Roll back; on a connection that is already dead there is nothing left to undo (the
+    server dropped the transaction with it), and the pool discards the connection."""
+    try:
+        session.rollback()
+    except Exception as exc:
+        if not is_unavailable(exc):
+            raise
+        log.warning("rollback on a lost database connection (%s)", type(exc).__name__)
