@@ -176,26 +176,29 @@ def find_pg_tool(name: str, server_major: int | None = None) -> str:
     return path
 
 
-def _libpq_env(url: URL) -> dict[str, str]:
-    """The connection as libpq environment variables: the password never on a command line."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("PG") or k in ("PGSSLROOTCERT", "PGSSLCERT", "PGSSLKEY")
-    }
-    query = {k: (v[-1] if isinstance(v, tuple) else v) for k, v in url.query.items()}
-    values = {
-        "PGHOST": query.pop("host", None) or url.host,
-        "PGPORT": str(url.port) if url.port else query.pop("port", None),
-        "PGUSER": url.username or query.pop("user", None),
-        "PGPASSWORD": url.password,
-        "PGDATABASE": url.database,
-    }
-    for key, value in query.items():
-        if re.fullmatch(r"[a-z_]+", key):
-            values["PG" + key.upper().replace("_", "")] = value
-    env.update({k: str(v) for k, v in values.items() if v})
-    return env
+def _libpq(url: URL) -> tuple[str, dict[str, str]]:
+    """The connection as a libpq connection string (for `--dbname`) and an environment holding
+    the password, which never appears on a command line. The caller's PG* variables are
+    dropped so that they cannot point the tool at another database."""
+    from psycopg.conninfo import make_conninfo
+
+    params = {k: (v[-1] if isinstance(v, tuple) else v) for k, v in url.query.items()}
+    params.update(
+        {
+            k: v
+            for k, v in {
+                "host": url.host,
+                "port": url.port,
+                "user": url.username,
+                "dbname": url.database,
+            }.items()
+            if v
+        }
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    if url.password:
+        env["PGPASSWORD"] = str(url.password)
+    return make_conninfo(**{k: str(v) for k, v in params.items()}), env
 
 
 def _server_major(conn: Any) -> int:
@@ -347,8 +350,10 @@ def _dump_postgres(url: str, writer: ArchiveWriter, progress: Progress) -> tuple
 def _run_pg_dump(
     tool: str, url: URL, snapshot: str, writer: ArchiveWriter, progress: Progress
 ) -> None:
+    conninfo, env = _libpq(url)
     args = [
         tool,
+        f"--dbname={conninfo}",
         "--format=custom",
         "--no-owner",
         "--no-privileges",
@@ -357,7 +362,7 @@ def _run_pg_dump(
     ]
     with tempfile.TemporaryFile() as errors:
         proc = subprocess.Popen(  # noqa: S603 - the PostgreSQL client, arguments built here
-            args, stdout=subprocess.PIPE, stderr=errors, env=_libpq_env(url)
+            args, stdout=subprocess.PIPE, stderr=errors, env=env
         )
         try:
             assert proc.stdout is not None
@@ -530,6 +535,7 @@ def _restore_postgres(plain: str, url: str) -> None:
     finally:
         engine.dispose()
     tool = find_pg_tool("pg_restore", major)
+    conninfo, env = _libpq(sa_url)
     args = [
         tool,
         "--no-owner",
@@ -537,11 +543,11 @@ def _restore_postgres(plain: str, url: str) -> None:
         "--single-transaction",
         "--exit-on-error",
         "--no-password",
-        f"--dbname={sa_url.database}",
+        f"--dbname={conninfo}",
         plain,
     ]
     proc = subprocess.run(  # noqa: S603 - the PostgreSQL client, arguments built here
-        args, capture_output=True, env=_libpq_env(sa_url), check=False
+        args, capture_output=True, env=env, check=False
     )
     if proc.returncode != 0:
         raise BackupError(

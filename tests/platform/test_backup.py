@@ -581,3 +581,17 @@ def test_the_archive_format_is_what_the_module_says(settings, app, tmp_path):
     assert header["database"] == ("postgresql" if PG_URL else "sqlite")
     assert header["cipher"] == "AES-256-GCM" and len(bytes.fromhex(header["salt"])) == 32
     assert header["instance"] == archive_format.instance_identity(secret_of(settings))
+
+
+def test_pg_tools_get_the_password_in_their_environment_only(monkeypatch):
+    from sqlalchemy.engine import make_url
+
+    monkeypatch.setenv("PGHOST", "elsewhere.example")
+    monkeypatch.setenv("PGDATABASE", "not_this_one")
+    url = make_url("postgresql+psycopg://cw:s3cret%20pw@db.example:6543/casework?sslmode=require")
+    conninfo, env = backup_module._libpq(url)
+    assert "s3cret" not in conninfo
+    assert env["PGPASSWORD"] == "s3cret pw"
+    assert "PGHOST" not in env and "PGDATABASE" not in env
+    for part in ("host=db.example", "port=6543", "user=cw", "dbname=casework", "sslmode=require"):
+        assert part in conninfo.split()
