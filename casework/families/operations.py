@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from marshmallow import ValidationError, validate
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casework import registry
@@ -385,6 +386,15 @@ def give_consent(
 
 def withdraw_consent(session: Session, actor: Actor, consent: Consent, reason: str) -> Consent:
     """Withdraw a consent at once; the record stays, with when, by whom and why."""
+    # Lock the consent's row and read it as it is once locked: of two withdrawals at once the
+    # second waits for the first to commit and then finds it withdrawn (409), so a withdrawal
+    # is recorded once (PostgreSQL; SQLite already serialises writers).
+    consent = session.scalars(
+        select(Consent)
+        .where(Consent.id == consent.id)
+        .with_for_update(of=Consent, key_share=True)
+        .execution_options(populate_existing=True)
+    ).one()
     if consent.withdrawn_at is not None:
         raise Conflict("This consent was already withdrawn.")
     consent.withdrawn_at = utcnow()

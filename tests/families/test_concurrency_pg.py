@@ -1,0 +1,119 @@
+"""Concurrent writers of one case's family on PostgreSQL (issue 12): relatives added while
+consents are withdrawn, each consent by two people at once.
+
+SQLite serialises every request (BEGIN IMMEDIATE), so only PostgreSQL can show these races.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, defaultdict
+
+import pytest
+from sqlalchemy import func, select
+
+from casework.audit import AuditEvent
+from casework.cases.models import Case
+from casework.families.models import Consent, Relative
+from tests.cases.workers import ThreadCaller, concurrent_app, run_in_threads
+from tests.families.helpers import relative_body
+from tests.helpers import is_postgres
+
+pytestmark = pytest.mark.skipif(
+    not is_postgres(),
+    reason="concurrency races show only on PostgreSQL: set CASEWORK_TEST_DATABASE_URL",
+)
+
+ADDITIONS = 20
+CONSENTS = 10  # each withdrawn by two requests at once: 20 withdrawals
+
+
+@pytest.fixture
+def own_app(app, settings):
+    application, database = concurrent_app(settings, connections=ADDITIONS + 2 * CONSENTS + 2)
+    yield application
+    database.dispose()
+
+
+def test_relatives_added_while_consents_are_withdrawn(
+    own_app, case_ref, make_user, make_token, database, cli
+):
+    token = make_token(make_user("family_liaison"))
+    caller = ThreadCaller(own_app, token)
+    consents = []
+    for n in range(CONSENTS):
+        relative = caller.post(
+            f"/cases/{case_ref}/relatives", json=relative_body(full_name=f"Ana Before {n}")
+        )
+        assert relative.status_code == 201, relative.json
+        consent = caller.post(
+            f"/relatives/{relative.json['id']}/consents",
+            json={"purpose": "tracing", "scope": [{"kind": "any"}]},
+        )
+        assert consent.status_code == 201, consent.json
+        consents.append(consent.json["id"])
+    with database.session() as s:
+        case_before = s.scalar(select(Case).where(Case.reference == case_ref))
+        version_before = case_before.version
+
+    added: list[tuple[int, dict]] = []
+    withdrawn: dict[str, list[tuple[int, dict]]] = defaultdict(list)
+    lock = threading.Lock()
+
+    def work(n: int) -> None:
+        me = ThreadCaller(own_app, token)
+        if n < ADDITIONS:
+            body = relative_body(full_name=f"Ana During {n}", phone=f"+503 7000 {n:04d}")
+            resp = me.post(f"/cases/{case_ref}/relatives", json=body)
+            with lock:
+                added.append((resp.status_code, resp.get_json()))
+        else:
+            consent_id = consents[(n - ADDITIONS) % CONSENTS]
+            resp = me.post(f"/consents/{consent_id}/withdraw", json={"reason": "no longer"})
+            with lock:
+                withdrawn[consent_id].append((resp.status_code, resp.get_json()))
+
+    assert run_in_threads(ADDITIONS + 2 * CONSENTS, work) == []
+
+    assert Counter(status for status, _ in added) == {201: ADDITIONS}
+    for consent_id in consents:
+        statuses = sorted(status for status, _ in withdrawn[consent_id])
+        assert statuses == [200, 409], (consent_id, withdrawn[consent_id])
+        (refused,) = [body for status, body in withdrawn[consent_id] if status == 409]
+        assert refused["error"]["code"] == "conflict"
+
+    listing = caller.get(f"/cases/{case_ref}/relatives?per_page=100").json
+    assert listing["total"] == CONSENTS + ADDITIONS
+    names = {r["full_name"] for r in listing["items"]}
+    assert names == {f"Ana Before {n}" for n in range(CONSENTS)} | {
+        f"Ana During {n}" for n in range(ADDITIONS)
+    }
+    assert {r["case_reference"] for r in listing["items"]} == {case_ref}
+    found = caller.post("/relatives/search", json={"phone": "+503 7000 0007"})
+    assert found.status_code == 200, found.json
+    assert [r["full_name"] for r in found.json["items"]] == ["Ana During 7"]
+
+    with database.session() as s:
+        case = s.scalar(select(Case).where(Case.reference == case_ref))
+        assert case.version == version_before  # relatives and consents are not case changes
+        relatives = s.scalar(
+            select(func.count()).select_from(Relative).where(Relative.case_id == case.id)
+        )
+        assert relatives == CONSENTS + ADDITIONS
+        stored = list(s.scalars(select(Consent)))
+        assert len(stored) == CONSENTS
+        assert all(c.withdrawn_at is not None for c in stored)
+        withdrawals = Counter(
+            s.scalars(select(AuditEvent.object_id).where(AuditEvent.action == "consent.withdraw"))
+        )
+        creations = s.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "relative.create")
+        )
+        total = s.scalar(select(func.count()).select_from(AuditEvent))
+    assert withdrawals == dict.fromkeys(consents, 1)  # each withdrawal recorded once
+    assert creations == CONSENTS + ADDITIONS
+    result = cli("audit", "verify")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"audit chain intact: {total} events"
