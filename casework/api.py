@@ -20,12 +20,16 @@ from casework.errors import (
     UnsupportedMediaType,
     handle_http_exception,
 )
+from casework.openapi import CaseworkDocPlugin, ErrorSchema
 
 API_PREFIX = "/api/v1"
 
 
 class CaseworkApi(Api):
-    """flask-smorest's Api with casework's single error shape."""
+    """flask-smorest's Api with casework's single error shape, in its answers and its document
+    (every response component flask-smorest registers uses ERROR_SCHEMA)."""
+
+    ERROR_SCHEMA = ErrorSchema
 
     def handle_http_exception(self, error: Any) -> Any:  # noqa: D102
         return handle_http_exception(error)
@@ -143,7 +147,7 @@ def init_app(app: Flask, blueprints: list[Blueprint]) -> CaseworkApi:
             },
         },
     )
-    api = CaseworkApi(app)
+    api = CaseworkApi(app, spec_kwargs={"extra_plugins": [CaseworkDocPlugin()]})
     for blp in blueprints:
         api.register_blueprint(blp)
     return api

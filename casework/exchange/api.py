@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask import Response, jsonify, stream_with_context, url_for
+from marshmallow import Schema, fields
 
 from casework.access import dump
 from casework.access.current import current_access
@@ -40,6 +41,7 @@ from casework.exchange.schemas import (
     ShareSchema,
 )
 from casework.families.schemas import RelativeSchema
+from casework.schemas import PageSchema
 from casework.web import database, db_session
 
 blp = api_blueprint(
@@ -235,9 +237,30 @@ def _shared_case_body(view: partner.PartnerView) -> dict[str, Any]:
     return body
 
 
+#: What a partner is answered of a shared case (documentation: a category not granted is absent).
+SharedCaseRowSchema = Schema.from_dict(
+    {name: CaseSchema._declared_fields[name] for name in partner.CASE_FIELDS}
+    | {"access": fields.Nested(SharedAccessSchema)},
+    name="SharedCaseRow",
+)
+SharedCaseSchema = Schema.from_dict(
+    SharedCaseRowSchema._declared_fields
+    | {
+        "relatives": fields.List(fields.Nested(RelativeSchema)),
+        "dna_references": fields.List(fields.Nested(DnaReferenceSchema)),
+    },
+    name="SharedCase",
+)
+SharedCaseListSchema = Schema.from_dict(
+    {"items": fields.List(fields.Nested(SharedCaseRowSchema))} | PageSchema._declared_fields,
+    name="SharedCaseList",
+)
+
+
 @blp.route("/shared-cases", methods=["GET"])
 @require(READ_SHARED)
 @blp.arguments(SharedCaseArgs, location="query")
+@blp.response(200, SharedCaseListSchema)
 def list_shared_cases(args: dict[str, Any]) -> Any:
     """The cases shared with the caller's organisation that it may still read: per case the
     granted categories of it only, the purposes and when access ends (one audited read per
@@ -259,6 +282,7 @@ def list_shared_cases(args: dict[str, Any]) -> Any:
 
 @blp.route("/shared-cases/<reference>", methods=["GET"])
 @require(READ_SHARED)
+@blp.response(200, SharedCaseSchema)
 def get_shared_case(reference: str) -> Any:
     """One case shared with the caller's organisation: only the granted categories (what was
     not granted is absent), its relatives' contacts if `family_contacts` was granted, its DNA
