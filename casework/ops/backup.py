@@ -33,7 +33,13 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import URL, make_url
 
 from casework.crypto import FileKeyProvider, Keyring, KeyringError
-from casework.ops.archive import ArchiveError, ArchiveWriter, read_archive, read_header
+from casework.ops.archive import (
+    ArchiveError,
+    ArchiveWriter,
+    check_instance,
+    read_archive,
+    read_header,
+)
 from casework.settings import Settings
 
 #: Progress is reported every this many bytes of plaintext (on big dumps only).
@@ -388,13 +394,11 @@ def inspect_archive(path: str, settings: Settings) -> Any:
     except OSError as exc:
         raise BackupError(f"cannot read {path}: {_os_reason(exc)}") from None
     except ArchiveError as exc:
-        raise BackupError(str(exc)) from None
-    from casework.ops.archive import check_instance
-
+        raise BackupError(f"archive refused, nothing was restored: {exc}") from None
     try:
         check_instance(header, keyring.instance_signing_key or b"")
     except ArchiveError as exc:
-        raise BackupError(str(exc)) from None
+        raise BackupError(f"archive refused, nothing was restored: {exc}") from None
     kind = database_kind(settings.database_url)
     if header.database != kind:
         names = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}

@@ -271,6 +271,16 @@ def test_restore_into_a_database_that_is_not_empty_is_refused(
         assert conn.execute(select(func.count()).select_from(Case)).scalar_one() == before
 
 
+def test_restore_asks_first_and_a_no_writes_nothing(app, api, make_org, settings, target, tmp_path):
+    populate(api, make_org)
+    archive = make_backup(settings, tmp_path / "a.cwb")
+    result = run(target, "restore", str(archive), input="n\n")
+    assert result.exit_code == 1
+    assert "Archive verified" in result.output and "Restore it into" in result.output
+    assert "cancelled; nothing was written" in result.output
+    assert tables_of(target.database_url) == []
+
+
 def test_a_foreign_archive_is_refused(app, api, make_org, settings, target, tmp_path):
     populate(api, make_org)
     archive = make_backup(settings, tmp_path / "a.cwb")
