@@ -9,18 +9,20 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from flask_smorest import Api, Blueprint
 from marshmallow import Schema
-from webargs.core import is_json
+from webargs.core import is_json, missing
 from webargs.flaskparser import FlaskParser
 
 from casework.access import Shown, dump
 from casework.auth.context import bearer_user
 from casework.errors import (
+    BadRequest,
     InvalidInput,
     Unauthorized,
     UnsupportedMediaType,
     handle_http_exception,
 )
 from casework.openapi import CaseworkDocPlugin, ErrorSchema
+from casework.schemas import text_problem
 
 API_PREFIX = "/api/v1"
 
@@ -35,22 +37,107 @@ class CaseworkApi(Api):
         return handle_http_exception(error)
 
 
+#: Deepest JSON nesting a body may have: casework's deepest request (a list of objects inside a
+#: map) is 3 levels; parsing far deeper documents exhausts Python's recursion.
+MAX_JSON_DEPTH = 64
+
+_ESCAPE = re.compile(rb"\\.", re.DOTALL)
+_STRING = re.compile(rb'"[^"]*"')
+_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+_OPENING = frozenset(b"[{")
+
+
+def json_depth_exceeds(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether the brackets of a JSON text nest deeper than `limit`, outside strings, read from
+    the raw bytes before any parsing (linear time: escapes, then strings, are cut out first)."""
+    brackets = _STRING.sub(b"", _ESCAPE.sub(b"", body)).translate(None, _NOT_BRACKET)
+    depth = 0
+    for byte in brackets:
+        if byte in _OPENING:
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+def parse_json_body(body: bytes) -> Any:
+    """A request body parsed as JSON, its depth bounded before parsing; a clear 400 when it is
+    too deep, not UTF-8, or not JSON (with the line and column of the first error)."""
+    if json_depth_exceeds(body):
+        raise BadRequest(
+            f"The request body is nested too deeply (at most {MAX_JSON_DEPTH} levels).",
+            {"json": ["Nested too deeply."]},
+            code="too_deep",
+        )
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadRequest(
+            "The request body is not valid JSON: it is not UTF-8 text.",
+            {"json": ["Not UTF-8 text."]},
+        ) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadRequest(
+            f"The request body is not valid JSON: {exc.msg} at line {exc.lineno}, "
+            f"column {exc.colno}.",
+            {"json": [f"{exc.msg} at line {exc.lineno}, column {exc.colno}."]},
+        ) from None
+    except RecursionError:  # pragma: no cover - the depth bound comes first
+        raise BadRequest("The request body is nested too deeply.", code="too_deep") from None
+
+
+def text_errors(value: Any, *, top: bool = True) -> Any:
+    """Every string of a parsed JSON body (values and keys, at any depth) that no text field
+    takes (see casework.schemas.text_problem): the errors, shaped as marshmallow shapes them
+    (field -> messages, a list's index or a map's key -> ...), or None. The values themselves
+    are never quoted: a bad key is reported under its parent, or as "json" at the top."""
+    if isinstance(value, str):
+        problem = text_problem(value)
+        return [problem] if problem else None
+    errors: dict[str, Any] = {}
+    if isinstance(value, dict):
+        for key, item in value.items():
+            problem = text_problem(key)
+            if problem:
+                return {"json": [f"A field name: {problem}"]} if top else [f"A key: {problem}"]
+            found = text_errors(item, top=False)
+            if found:
+                errors[key] = found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = text_errors(item, top=False)
+            if found:
+                errors[str(index)] = found
+    return errors or None
+
+
 class _Parser(FlaskParser):
-    """webargs' parser, except that JSON nested deeper than Python can parse is a malformed
-    body (400), not a server error, and that a body of another type is refused (415) where
-    webargs would drop it and go on as if none had been sent."""
+    """webargs' parser, except that a JSON body is bounded before it is parsed (its size by
+    MAX_CONTENT_LENGTH, 413, as it is read; then its depth, 400), a malformed one says what is
+    wrong with it, text no field may take is refused wherever it is in the body (422 naming the
+    field), and a body of another type is refused (415) where webargs would drop it and go on as
+    if none had been sent."""
 
     def _raw_load_json(self, req: Any) -> Any:
-        if not is_json(req.mimetype) and _has_body(req):
-            raise UnsupportedMediaType(
-                "The request body must be JSON (Content-Type: application/json).",
-                {"Content-Type": ["Must be application/json."]},
-            )
-        try:
-            return super()._raw_load_json(req)
-        except RecursionError:
-            # A non-empty document: webargs reads an empty one as "no body".
-            raise json.JSONDecodeError("JSON nested too deeply", "(body)", 0) from None
+        if not is_json(req.mimetype):
+            if _has_body(req):
+                raise UnsupportedMediaType(
+                    "The request body must be JSON (Content-Type: application/json).",
+                    {"Content-Type": ["Must be application/json."]},
+                )
+            return missing
+        body = req.get_data(cache=True)
+        if not body:
+            return missing
+        data = parse_json_body(body)
+        errors = text_errors(data)
+        if errors:
+            raise InvalidInput("Some fields are invalid.", errors)
+        return data
 
 
 def _has_body(req: Any) -> bool:

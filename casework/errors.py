@@ -32,6 +32,19 @@ class CaseworkError(Exception):
         self.extra = extra or {}
 
 
+class BadRequest(CaseworkError):
+    """A request that cannot be read at all (a body that is not valid JSON, or nested too deeply).
+    `code` may name the reason more precisely than bad_request."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, fields: dict[str, Any] | None = None, *, code: str = ""):
+        super().__init__(message, fields)
+        if code:
+            self.code = code
+
+
 class InvalidInput(CaseworkError):
     status = 422
     code = "invalid"

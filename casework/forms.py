@@ -1,5 +1,6 @@
-"""Form plumbing every domain's pages share, written once: errors from the API's schemas and
-services placed next to the fields they name, and the version a page was loaded at."""
+"""Form plumbing every domain's pages share, written once: the text rule of every text field,
+errors from the API's schemas and services placed next to the fields they name, and the
+version a page was loaded at."""
 
 from __future__ import annotations
 
@@ -7,11 +8,65 @@ from typing import Any
 
 from flask import flash
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from marshmallow import Schema, ValidationError
-from wtforms import FieldList
+from wtforms import FieldList, PasswordField, StringField, TextAreaField
+from wtforms import Form as _WtForm
+from wtforms.validators import ValidationError as FieldError
 
 from casework.errors import CaseworkError
+from casework.schemas import text_fault
+
+_FAULT_MESSAGES = {
+    "surrogate": _l("Text may not contain unpaired surrogate characters."),
+    "nul": _l("Text may not contain NUL characters."),
+    "bidi": _l(
+        "Text may not contain bidirectional override, embedding or isolate characters "
+        "(U+202A-U+202E, U+2066-U+2069)."
+    ),
+    "control": _l("Text may not contain control characters."),
+    "line_break": _l("This field is one line: it may not contain line breaks or tabs."),
+}
+
+
+class TextRule:
+    """The API's text rule on a page's field (casework.schemas.text_fault): no unpaired
+    surrogate, control character or bidirectional override; line breaks and tabs in a text area
+    only."""
+
+    def __init__(self, multiline: bool):
+        self.multiline = multiline
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if isinstance(field.data, str):
+            fault = text_fault(field.data, multiline=self.multiline)
+            if fault is not None:
+                raise FieldError(str(_FAULT_MESSAGES[fault]))
+
+
+class _TextRules:
+    """Form meta that gives every text field (not a password) the text rule when it is bound."""
+
+    def bind_field(self, form: Any, unbound_field: Any, options: Any) -> Any:
+        field = super().bind_field(form, unbound_field, options)  # type: ignore[misc]
+        if isinstance(field, StringField) and not isinstance(field, PasswordField):
+            field.validators = [*field.validators, TextRule(isinstance(field, TextAreaField))]
+        return field
+
+
+class CaseworkForm(FlaskForm):
+    """The base of every page form: FlaskForm (CSRF) with the text rule on every text field."""
+
+    class Meta(_TextRules):
+        pass
+
+
+class RowForm(_WtForm):
+    """The base of a form repeated in rows (FormField): the text rule, no CSRF of its own."""
+
+    class Meta(_TextRules):
+        pass
 
 
 def flatten(messages: Any) -> list[str]:

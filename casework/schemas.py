@@ -3,6 +3,8 @@ enumerations and their values in answers. Error messages never quote the value."
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from enum import Enum
 from typing import Any
 
@@ -14,33 +16,116 @@ from casework import vocabulary
 LANGUAGE_TAG_MAX = 35
 
 
+#: Characters no text field takes. Lone surrogates cannot be encoded (so neither encrypted nor
+#: stored); NUL is refused by PostgreSQL; C0 and C1 control characters (BEL, ESC, DEL, NEL, CSI...)
+#: drive terminals and printers, not readers; the bidirectional embedding, override and isolate
+#: controls (U+202A-U+202E, U+2066-U+2069) reorder what a reader sees, so that "\u202eanA" shows
+#: as "Ana". Tab, line feed and carriage return are allowed in multi-line text only.
+#:
+#: Deliberately allowed: the direction marks LRM, RLM and ALM (U+200E, U+200F, U+061C) and the
+#: zero-width (non-)joiners (U+200C, U+200D). They are ordinary in Arabic, Hebrew, Persian and
+#: Indic text and change no character's order on their own; a name made only of such invisible
+#: characters is still refused, because a name must contain a letter (see `has_letter`).
+_FORBIDDEN = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+_LINE_BREAKS = re.compile("[\t\n\r\u2028\u2029]")
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+#: What `text_fault` finds, in English (pages translate each kind themselves).
+TEXT_FAULTS = {
+    "surrogate": "Text may not contain unpaired surrogate characters.",
+    "nul": "Text may not contain NUL characters.",
+    "bidi": "Text may not contain bidirectional override, embedding or isolate characters "
+    "(U+202A-U+202E, U+2066-U+2069).",
+    "control": "Text may not contain control characters.",
+    "line_break": "This field is one line: it may not contain line breaks or tabs.",
+}
+
+
+def text_fault(value: str, *, multiline: bool = True) -> str | None:
+    """The kind of character (a key of TEXT_FAULTS) that makes `value` unfit as text, or None."""
+    bad = _FORBIDDEN.search(value)
+    if bad is not None:
+        char = bad.group()
+        if "\ud800" <= char <= "\udfff":
+            return "surrogate"
+        if char == "\x00":
+            return "nul"
+        return "bidi" if char in _BIDI else "control"
+    if not multiline and _LINE_BREAKS.search(value):
+        return "line_break"
+    return None
+
+
+def text_problem(value: str, *, multiline: bool = True) -> str | None:
+    """What makes `value` unfit as text, or None. The message never quotes the value."""
+    fault = text_fault(value, multiline=multiline)
+    return TEXT_FAULTS[fault] if fault else None
+
+
+def has_letter(value: str) -> bool:
+    """True when `value` holds at least one letter (Unicode category L*) of any script."""
+    return any(unicodedata.category(c)[0] == "L" for c in value)
+
+
+def check_text(value: str, *, multiline: bool = True) -> None:
+    """A validator of text that will be stored (see `text_problem`)."""
+    problem = text_problem(value, multiline=multiline)
+    if problem is not None:
+        raise ValidationError(problem)
+
+
 def no_nul(value: str) -> None:
-    """A validator of text that will be stored: no NUL (PostgreSQL refuses it) and no unpaired
-    surrogate (it cannot be encoded, so it can be neither encrypted nor stored)."""
-    if "\x00" in value:
-        raise ValidationError("Text may not contain NUL characters.")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValidationError("Text may not contain unpaired surrogate characters.") from None
+    """A validator of any text (kept for its callers): see `text_problem`."""
+    check_text(value)
+
+
+NOT_A_NAME = "A name must contain at least one letter."
 
 
 def values_of(enum_cls: type[Enum]) -> list[str]:
     return [m.value for m in enum_cls]
 
 
+#: Text that may be this long is free text (notes, reasons, descriptions, addresses): it may
+#: span lines. Shorter text (names, places, references, titles) is one line.
+MULTILINE_FROM = 1000
+
+
 class Text(fields.String):
-    """A string stripped of surrounding space (so blank means empty); NUL is refused."""
+    """A string stripped of surrounding space (so blank means empty). It refuses what no text
+    takes (see `text_problem`), line breaks and tabs unless `multiline`, and with `is_name` anything
+    without a letter."""
+
+    def __init__(self, *args: Any, multiline: bool = False, is_name: bool = False, **kw: Any):
+        super().__init__(*args, **kw)
+        self.multiline, self.is_name = multiline, is_name
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         text = super()._deserialize(value, attr, data, **kwargs)
-        no_nul(text)
-        return text.strip()
+        check_text(text, multiline=self.multiline)
+        text = text.strip()
+        if self.is_name and text and not has_letter(text):
+            raise ValidationError(NOT_A_NAME)
+        return text
 
 
-def text(max_len: int, min_len: int | None = None, **kw: Any) -> Text:
-    """Bounded text: at most `max_len` characters (at least `min_len`) once stripped."""
-    return Text(validate=validate.Length(min=min_len, max=max_len), **kw)
+def text(
+    max_len: int, min_len: int | None = None, *, multiline: bool | None = None, **kw: Any
+) -> Text:
+    """Bounded text: at most `max_len` characters (at least `min_len`) once stripped. It is
+    multi-line when asked, or else when `max_len` reaches MULTILINE_FROM."""
+    if multiline is None:
+        multiline = max_len >= MULTILINE_FROM
+    return Text(validate=validate.Length(min=min_len, max=max_len), multiline=multiline, **kw)
+
+
+def person_name(max_len: int, min_len: int | None = None, **kw: Any) -> Text:
+    """A person's name (given or family names, an alias, a relative's full name): one line of
+    bounded text with at least one letter."""
+    return Text(validate=validate.Length(min=min_len, max=max_len), is_name=True, **kw)
 
 
 class Country(fields.String):

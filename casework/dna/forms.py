@@ -7,9 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
+
+from casework.forms import CaseworkForm
 
 BLANK = SelectChoice("", "—")
 
@@ -37,7 +38,7 @@ def _select(label: Any, choices: list[SelectChoice] | None = None) -> SelectFiel
     return SelectField(label, choices=choices or [BLANK], validate_choice=False, default="")
 
 
-class DatabaseForm(FlaskForm):
+class DatabaseForm(CaseworkForm):
     name = StringField(_l("Name"))
     institution = StringField(_l("Institution"))
     country = StringField(_l("Country (ISO code)"), render_kw={"maxlength": 2, "size": 3})
@@ -47,7 +48,7 @@ class DatabaseForm(FlaskForm):
     submit = SubmitField(_l("Register database"), render_kw={"id": "submit-database"})
 
 
-class CaseReferenceForm(FlaskForm):
+class CaseReferenceForm(CaseworkForm):
     sample_kind = _select(
         _l("Sample kind"),
         [
@@ -65,7 +66,7 @@ class CaseReferenceForm(FlaskForm):
     submit = SubmitField(_l("Record sample reference"), render_kw={"id": "submit-reference"})
 
 
-class PostMortemForm(FlaskForm):
+class PostMortemForm(CaseworkForm):
     database_id = _select(_l("DNA database"))
     sample_id = StringField(_l("Sample identifier"), render_kw={"autocomplete": "off"})
     collected_date = StringField(_l("Collected on"), render_kw={"type": "date"})
@@ -73,7 +74,7 @@ class PostMortemForm(FlaskForm):
     submit = SubmitField(_l("Record post-mortem sample"), render_kw={"id": "submit-reference"})
 
 
-class CustodyForm(FlaskForm):
+class CustodyForm(CaseworkForm):
     status = StringField(render_kw={"type": "hidden"})
     version = StringField(render_kw={"type": "hidden"})
     date = StringField(_l("Date"), render_kw={"type": "date"})
@@ -81,14 +82,14 @@ class CustodyForm(FlaskForm):
     submit = SubmitField(_l("Record step"))
 
 
-class SearchForm(FlaskForm):
+class SearchForm(CaseworkForm):
     sample_id = StringField(
         _l("Sample identifier (any writing)"), render_kw={"autocomplete": "off"}
     )
     submit = SubmitField(_l("Find"), render_kw={"id": "submit-search"})
 
 
-class MatchReportForm(FlaskForm):
+class MatchReportForm(CaseworkForm):
     family_reference_id = _select(_l("Family reference"))
     post_mortem_reference_id = _select(_l("Post-mortem sample"))
     lab_report_reference = StringField(_l("Laboratory report reference"))
@@ -97,7 +98,7 @@ class MatchReportForm(FlaskForm):
     submit = SubmitField(_l("Record match report"), render_kw={"id": "submit-report"})
 
 
-class ExcludeForm(FlaskForm):
+class ExcludeForm(CaseworkForm):
     reason = TextAreaField(_l("Reason for the exclusion"))
     version = StringField(render_kw={"type": "hidden"})
     submit = SubmitField(_l("Exclude"), render_kw={"id": "submit-exclude"})

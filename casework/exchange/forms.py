@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -24,6 +23,7 @@ from casework.cases.forms import MultiCheckboxField
 from casework.categories import SHAREABLE
 from casework.exchange.models import Direction, LogEvent, ShareStatus
 from casework.exchange.policy import Decision, LegalBasis, Outcome, Purpose
+from casework.forms import CaseworkForm
 
 BLANK = SelectChoice("", "—")
 
@@ -119,7 +119,7 @@ def purpose_field(purpose: str) -> str:
     return f"purpose_{purpose}"
 
 
-class _Terms(FlaskForm):
+class _Terms(CaseworkForm):
     title = StringField(_l("Title (e.g. the reference of the signed agreement)"))
     legal_bases = MultiCheckboxField(_l("Legal bases accepted"), choices=BASIS_CHOICES)
     valid_from = StringField(_l("Valid from"), render_kw={"type": "date"})
@@ -149,7 +149,7 @@ class AgreementEditForm(_Terms):
     submit = SubmitField(_l("Save a new version"), render_kw={"id": "submit-agreement"})
 
 
-class EndAgreementForm(FlaskForm):
+class EndAgreementForm(CaseworkForm):
     ended_on = StringField(_l("Ended on (today or a later day)"), render_kw={"type": "date"})
     confirm = BooleanField(
         _l("I understand: this cannot be undone, and access given under it ends that day")
@@ -158,7 +158,7 @@ class EndAgreementForm(FlaskForm):
     submit = SubmitField(_l("End the agreement"), render_kw={"id": "submit-end"})
 
 
-class ShareForm(FlaskForm):
+class ShareForm(CaseworkForm):
     recipient_organisation_id = _select(_l("Recipient"))
     purpose = _select(_l("Purpose"), [BLANK, *PURPOSE_CHOICES])
     categories = MultiCheckboxField(_l("Categories of data"), choices=CATEGORY_CHOICES)
@@ -170,19 +170,19 @@ class ShareForm(FlaskForm):
     submit = SubmitField(_l("Request the share"), render_kw={"id": "submit-share"})
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(CaseworkForm):
     version = HiddenField()
     submit = SubmitField(_l("Approve"))
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(CaseworkForm):
     note = TextAreaField(_l("Note (optional): why the share ends"))
     confirm = BooleanField(_l("I confirm: the recipient's access ends now"))
     version = HiddenField()
     submit = SubmitField(_l("Revoke the share"), render_kw={"id": "submit-revoke"})
 
 
-class LogFilterForm(FlaskForm):
+class LogFilterForm(CaseworkForm):
     class Meta:
         csrf = False  # a GET filter: a case reference, an organisation, dates; nothing personal
 

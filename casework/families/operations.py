@@ -39,7 +39,7 @@ from casework.families.models import (
     SupportOffered,
 )
 from casework.families.resources import RELATIVE
-from casework.keys import create_data_key, indexer, set_index, shred_data_key
+from casework.keys import DataKey, create_data_key, indexer, set_index, shred_data_key
 
 #: Contact fields of a relative (all encrypted; reading any of them is audited).
 CONTACT_FIELDS = ("full_name", "relationship", "phone", "email", "address", "safety_note")
@@ -259,14 +259,35 @@ def erase_relative(
 
     The non-personal facts of the notification history (kind, dates, channel, outcome) stay.
     """
+    _lock_data_key(session, relative)
     _ensure_live(relative)
     withdrawn = _withdraw_all(session, actor, relative)
     removed = shred_data_key(session, relative.data_key)
     return _record_erasure(session, actor, relative, removed, withdrawn, note)
 
 
+def _lock_data_key(session: Session, relative: Relative) -> None:
+    """Lock the relative's data-key row and read it as it is once locked: of two erasures at
+    once the second waits for the first to commit and then finds the key shredded (409), never
+    a key destroyed under it (PostgreSQL; SQLite already serialises writers)."""
+    session.scalars(
+        select(DataKey)
+        .where(DataKey.id == relative.data_key_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).one()
+
+
 def _withdraw_all(session: Session, actor: Actor, relative: Relative) -> int:
-    consents, _ = queries.consents_of_relative(session, relative.id, 1, 10_000)
+    # Locked and read as they are once locked: a consent that a concurrent withdrawal has just
+    # ended is not ended (and counted) a second time.
+    consents = session.scalars(
+        select(Consent)
+        .where(Consent.relative_id == relative.id)
+        .order_by(Consent.id)
+        .with_for_update(of=Consent, key_share=True)
+        .execution_options(populate_existing=True)
+    ).all()
     now = utcnow()
     count = 0
     ended = []

@@ -7,10 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
+from casework.forms import CaseworkForm
 from casework.identification.models import (
     IdentificationMethod,
     IdentificationSource,
@@ -52,7 +52,7 @@ def _select(label: Any, choices: list[SelectChoice], default: str = "") -> Selec
     return SelectField(label, choices=choices, validate_choice=False, default=default)
 
 
-class IdentificationForm(FlaskForm):
+class IdentificationForm(CaseworkForm):
     case_reference = HiddenField()
     method = _select(_l("Method"), _choices(IdentificationMethod, METHOD_LABELS))
     # Choices set by the view: the case's match reports, the organisation's unidentified remains.
@@ -69,7 +69,7 @@ class IdentificationForm(FlaskForm):
     submit = SubmitField(_l("Record the identification"), render_kw={"id": "submit-identification"})
 
 
-class CaseChoiceForm(FlaskForm):
+class CaseChoiceForm(CaseworkForm):
     """Which case an identification is recorded for (a GET form: a case reference is not
     personal data). Its button is written in the template, without a name, so that the URL
     carries the case only."""
@@ -80,7 +80,7 @@ class CaseChoiceForm(FlaskForm):
     case = StringField(_l("Case reference (e.g. SLV-2026-000123)"))
 
 
-class FilterForm(FlaskForm):
+class FilterForm(CaseworkForm):
     class Meta:
         csrf = False  # a GET filter: nothing personal, nothing written
 
@@ -89,12 +89,12 @@ class FilterForm(FlaskForm):
     submit = SubmitField(_l("Show"), render_kw={"id": "submit-filter"})
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(CaseworkForm):
     version = HiddenField()
     submit = SubmitField(_l("Confirm the identification"), render_kw={"id": "submit-confirm"})
 
 
-class RejectForm(FlaskForm):
+class RejectForm(CaseworkForm):
     version = HiddenField()
     reason = TextAreaField(_l("Why it is rejected"))
     submit = SubmitField(_l("Reject the identification"), render_kw={"id": "submit-reject"})

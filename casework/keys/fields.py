@@ -19,6 +19,7 @@ from sqlalchemy import ForeignKey, Uuid
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from casework.crypto import DecryptionError, decrypt_field, encrypt_field
+from casework.errors import InvalidInput
 from casework.keys.models import DataKey
 from casework.keys.service import ShreddedKey, plaintext_key
 
@@ -108,6 +109,14 @@ class Encrypted:
         if obj.data_key is None:
             raise RuntimeError(f"{type(obj).__name__} needs a data key before {self.name} is set")
         raw = json.dumps(value, ensure_ascii=False) if self.kind == "json" else str(value)
+        try:
+            plaintext = raw.encode("utf-8")
+        except UnicodeEncodeError:
+            # The schemas refuse it first; a value from elsewhere is refused here, never a 500.
+            raise InvalidInput(
+                "Some fields are invalid.",
+                {self.name: ["Text may not contain unpaired surrogate characters."]},
+            ) from None
         dek = plaintext_key(obj.data_key)
-        envelope = encrypt_field(dek, obj.data_key.id.hex, raw.encode("utf-8"), self._aad(obj))
+        envelope = encrypt_field(dek, obj.data_key.id.hex, plaintext, self._aad(obj))
         setattr(obj, self.column, envelope)

@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
 from casework.cases.forms import SEX_LABELS
 from casework.cases.models import Sex
 from casework.cases.values import country_choices
+from casework.forms import CaseworkForm
 from casework.remains.models import Remains, RemainsStatus
 from casework.remains.operations import AGE_RANGE, FIELDS, STATURE_RANGE
 
@@ -29,7 +29,7 @@ def _countries() -> list[SelectChoice]:
     return [BLANK] + [SelectChoice(code, name) for code, name in country_choices()]
 
 
-class RemainsForm(FlaskForm):
+class RemainsForm(CaseworkForm):
     found_date = StringField(_l("Found on (YYYY, YYYY-MM or YYYY-MM-DD)"))
     found_country = SelectField(_l("Country found in"), validate_choice=False)
     found_place = StringField(_l("Place found"))
@@ -54,13 +54,13 @@ class RemainsForm(FlaskForm):
         self.found_country.choices = _countries()
 
 
-class StatusForm(FlaskForm):
+class StatusForm(CaseworkForm):
     status = HiddenField(default=RemainsStatus.returned_to_family.value)
     version = HiddenField(id="status_version")
     status_submit = SubmitField(_l("Mark as returned to the family"))
 
 
-class FilterForm(FlaskForm):
+class FilterForm(CaseworkForm):
     class Meta:
         csrf = False  # a GET filter: nothing personal, nothing written
 

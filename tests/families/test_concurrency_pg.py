@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from casework.audit import AuditEvent
 from casework.cases.models import Case
-from casework.families.models import Consent, Relative
+from casework.families.models import Consent, Relative, RelativeErasure
 from tests.cases.workers import ThreadCaller, concurrent_app, run_in_threads
 from tests.families.helpers import relative_body
 from tests.helpers import is_postgres
@@ -114,6 +114,76 @@ def test_relatives_added_while_consents_are_withdrawn(
         total = s.scalar(select(func.count()).select_from(AuditEvent))
     assert withdrawals == dict.fromkeys(consents, 1)  # each withdrawal recorded once
     assert creations == CONSENTS + ADDITIONS
+    result = cli("audit", "verify")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"audit chain intact: {total} events"
+
+
+def test_a_relative_erased_twice_at_once_while_their_consent_is_withdrawn(
+    own_app, case_ref, make_user, make_token, database, cli
+):
+    """Each of five relatives: two erasure requests and a withdrawal of their consent at once.
+    One erasure wins (the other is 409 `relative_erased`, never a 500), one tombstone, and the
+    consent ends once: by the withdrawal or by the erasure, never both."""
+    relatives_count = 5
+    token = make_token(make_user("family_liaison"))
+    caller = ThreadCaller(own_app, token)
+    relatives, consents = [], []
+    for n in range(relatives_count):
+        relative = caller.post(
+            f"/cases/{case_ref}/relatives", json=relative_body(full_name=f"Ana Erased {n}")
+        )
+        assert relative.status_code == 201, relative.json
+        consent = caller.post(
+            f"/relatives/{relative.json['id']}/consents",
+            json={"purpose": "tracing", "scope": [{"kind": "any"}]},
+        )
+        assert consent.status_code == 201, consent.json
+        relatives.append(relative.json["id"])
+        consents.append(consent.json["id"])
+    erasures: dict[str, list[tuple[int, dict]]] = defaultdict(list)
+    withdrawals: dict[str, tuple[int, dict]] = {}
+    lock = threading.Lock()
+
+    def work(n: int) -> None:
+        me = ThreadCaller(own_app, token)
+        which, role = divmod(n, 3)
+        if role < 2:
+            resp = me.post(f"/relatives/{relatives[which]}/erase", json={"confirm": True})
+            with lock:
+                erasures[relatives[which]].append((resp.status_code, resp.get_json()))
+        else:
+            resp = me.post(f"/consents/{consents[which]}/withdraw", json={"reason": "no longer"})
+            with lock:
+                withdrawals[consents[which]] = (resp.status_code, resp.get_json())
+
+    assert run_in_threads(3 * relatives_count, work) == []
+
+    for relative_id in relatives:
+        answers = sorted(erasures[relative_id], key=lambda answer: answer[0])
+        assert [status for status, _ in answers] == [200, 409], answers
+        assert answers[1][1]["error"]["code"] == "relative_erased"
+    for consent_id in consents:
+        # Withdrawn by its own request, or already ended by the erasure that came first.
+        assert withdrawals[consent_id][0] in (200, 409), withdrawals[consent_id]
+    with database.session() as s:
+        tombstones = Counter(s.scalars(select(RelativeErasure.relative_id)))
+        erase_events = list(
+            s.scalars(select(AuditEvent).where(AuditEvent.action == "relative.erase"))
+        )
+        withdraw_events = Counter(
+            s.scalars(select(AuditEvent.object_id).where(AuditEvent.action == "consent.withdraw"))
+        )
+        stored = list(s.scalars(select(Consent)))
+        total = s.scalar(select(func.count()).select_from(AuditEvent))
+    assert {str(k): v for k, v in tombstones.items()} == dict.fromkeys(relatives, 1)
+    assert sorted(e.object_id for e in erase_events) == sorted(relatives)
+    assert all(c.withdrawn_at is not None for c in stored)
+    ended_by_erasure = sum(e.details["consents_withdrawn"] for e in erase_events)
+    ended_by_request = sum(withdraw_events.values())
+    assert all(count == 1 for count in withdraw_events.values())
+    assert ended_by_erasure + ended_by_request == relatives_count  # each consent ended once
+    assert sum(1 for status, _ in withdrawals.values() if status == 200) == ended_by_request
     result = cli("audit", "verify")
     assert result.exit_code == 0, result.output
     assert result.output.strip() == f"audit chain intact: {total} events"
