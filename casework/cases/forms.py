@@ -7,10 +7,8 @@ import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     FieldList,
-    Form,
     FormField,
     HiddenField,
     SelectField,
@@ -41,6 +39,7 @@ from casework.cases.models import (
     Vulnerability,
 )
 from casework.cases.values import country_choices
+from casework.forms import CaseworkForm, RowForm
 
 #: Words that timeline entries of higher domains carry in `detail` (never personal values):
 #: custody steps of DNA samples and identification methods.
@@ -123,20 +122,20 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class IdentityDocumentForm(Form):
+class IdentityDocumentForm(RowForm):
     kind = SelectField(_l("Document"), choices=_NONE + _choices(DOCUMENT_LABELS))
     number = StringField(_l("Number"))
     issuing_country = SelectField(_l("Issued by"), validate_choice=False)
 
 
-class ProtectionFlagForm(Form):
+class ProtectionFlagForm(RowForm):
     kind = SelectField(_l("Do not share with"), choices=_NONE + _choices(PROTECTION_LABELS))
     # A country or an organisation, chosen by name (the value sent is its code or id).
     value = SelectField(_l("Which country or organisation"), validate_choice=False)
     reason = TextAreaField(_l("Reason"))
 
 
-class CaseForm(FlaskForm):
+class CaseForm(CaseworkForm):
     given_names = StringField(_l("Given names"))
     family_names = StringField(_l("Family names"))
     aliases = TextAreaField(_l("Other names and spellings (one per line)"))
@@ -222,7 +221,7 @@ def _is_filled(data: dict[str, Any]) -> bool:
     return any(isinstance(v, str) and v.strip() for v in data.values())
 
 
-class StatusForm(FlaskForm):
+class StatusForm(CaseworkForm):
     status = SelectField(_l("New status"), validate_choice=False)
     closure_reason = SelectField(_l("Closure reason"), validate_choice=False)
     note = TextAreaField(_l("Note (required)"))
@@ -230,7 +229,7 @@ class StatusForm(FlaskForm):
     submit = SubmitField(_l("Change status"))
 
 
-class LinkDuplicateForm(FlaskForm):
+class LinkDuplicateForm(CaseworkForm):
     # Shares the case page with StatusForm: own element ids, the API's field names.
     duplicate_reference = StringField(_l("Reference of the duplicate case"))
     note = TextAreaField(_l("Note (required)"), id="link_note")
@@ -238,7 +237,7 @@ class LinkDuplicateForm(FlaskForm):
     link_submit = SubmitField(_l("Link as duplicate and close it"))
 
 
-class CaseSearchForm(FlaskForm):
+class CaseSearchForm(CaseworkForm):
     q = StringField(_l("Name or reference"))
     status = SelectField(_l("Status"), choices=_NONE + _choices(STATUS_LABELS))
     nationality = SelectField(_l("Nationality"), validate_choice=False)

@@ -27,6 +27,7 @@ from casework.schemas import (
     PageSchema,
     enum_value,
     one_of,
+    person_name,
     text,
     unique_list,
 )
@@ -83,10 +84,10 @@ class ProtectionFlagSchema(Schema):
 class CaseFieldsSchema(Schema):
     """Every field a client may write; each has a type, a length limit and a vocabulary."""
 
-    given_names = text(NAME_MAX, allow_none=True)
-    family_names = text(NAME_MAX, allow_none=True)
+    given_names = person_name(NAME_MAX, allow_none=True)
+    family_names = person_name(NAME_MAX, allow_none=True)
     aliases = fields.List(
-        text(NAME_MAX, min_len=1), validate=validate.Length(max=LIST_MAX), allow_none=True
+        person_name(NAME_MAX, min_len=1), validate=validate.Length(max=LIST_MAX), allow_none=True
     )
     sex = fields.String(validate=one_of(Sex))
     date_of_birth = ApproximateDate(allow_none=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
@@ -21,7 +20,7 @@ from casework.families.models import (
     SupportOffered,
 )
 from casework.families.operations import RELATIVE_FIELDS
-from casework.forms import payload
+from casework.forms import CaseworkForm, payload
 
 BLANK = SelectChoice("", "—")
 
@@ -84,7 +83,7 @@ SCOPE_LABELS = {c.value: c.label for c in SCOPE_CHOICES}
 # --- forms (field names are the API's) ------------------------------------------------------
 
 
-class RelativeForm(FlaskForm):
+class RelativeForm(CaseworkForm):
     full_name = StringField(_l("Full name"))
     relationship = StringField(_l("Relationship to the missing person"))
     phone = StringField(_l("Phone"), render_kw={"type": "tel", "autocomplete": "off"})
@@ -101,7 +100,7 @@ class RelativeForm(FlaskForm):
     submit = SubmitField(_l("Save relative"), render_kw={"id": "submit"})
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(CaseworkForm):
     purpose = _select(_l("Purpose"), _choices(ConsentPurpose, PURPOSE_LABELS))
     scope = _select(_l("May be shared with"), SCOPE_CHOICES)
     # Chosen by name from the organisations on this instance (choices set by the view).
@@ -111,12 +110,12 @@ class ConsentForm(FlaskForm):
     submit = SubmitField(_l("Record consent"), render_kw={"id": "submit-consent"})
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(CaseworkForm):
     reason = TextAreaField(_l("Reason for the withdrawal"))
     submit = SubmitField(_l("Withdraw consent"), render_kw={"id": "submit-withdraw"})
 
 
-class NotificationForm(FlaskForm):
+class NotificationForm(CaseworkForm):
     relative_id = StringField(render_kw={"type": "hidden"})
     kind = _select(_l("Kind"), _choices(NotificationKind, KIND_LABELS))
     planned_date = StringField(_l("Planned date"), render_kw={"type": "date"})
@@ -129,7 +128,7 @@ class NotificationForm(FlaskForm):
     submit = SubmitField(_l("Plan notification"), render_kw={"id": "submit-notification"})
 
 
-class DeliveryForm(FlaskForm):
+class DeliveryForm(CaseworkForm):
     delivered_date = StringField(_l("Delivered on"), render_kw={"type": "date"})
     outcome = _select(_l("Outcome"), _choices(NotificationOutcome, OUTCOME_LABELS))
     planned_date = StringField(_l("Planned date (to reschedule)"), render_kw={"type": "date"})
@@ -144,18 +143,18 @@ class DeliveryForm(FlaskForm):
     submit = SubmitField(_l("Record"), render_kw={"id": "submit-delivery"})
 
 
-class EraseForm(FlaskForm):
+class EraseForm(CaseworkForm):
     confirm = BooleanField(_l("I confirm: destroy this relative's contacts for good"))
     note = TextAreaField(_l("Note on the request (kept with the case)"))
     submit = SubmitField(_l("Erase relative"), render_kw={"id": "submit-erase"})
 
 
-class UnreachableForm(FlaskForm):
+class UnreachableForm(CaseworkForm):
     no_relative_reachable_reason = TextAreaField(_l("Why no relative could be reached"))
     submit = SubmitField(_l("Record"), render_kw={"id": "submit-unreachable"})
 
 
-class LookupForm(FlaskForm):
+class LookupForm(CaseworkForm):
     phone = StringField(_l("Phone number"), render_kw={"type": "tel", "autocomplete": "off"})
     email = StringField(_l("Or email"), render_kw={"type": "email", "autocomplete": "off"})
     region = StringField(
@@ -165,7 +164,7 @@ class LookupForm(FlaskForm):
     submit = SubmitField(_l("Find"), render_kw={"id": "submit"})
 
 
-class WorklistForm(FlaskForm):
+class WorklistForm(CaseworkForm):
     class Meta:
         csrf = False  # a GET filter with a date: nothing personal, nothing written
 

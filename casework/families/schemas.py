@@ -27,6 +27,7 @@ from casework.schemas import (
     choice,
     enum_value,
     no_nul,
+    person_name,
     text,
     values_of,
 )
@@ -105,7 +106,7 @@ class RelativeListSchema(PageSchema):
 
 
 class _RelativeInput(Schema):
-    full_name = text(NAME_MAX, min_len=1)
+    full_name = person_name(NAME_MAX, min_len=1)
     relationship = text(RELATIONSHIP_MAX, min_len=1)
     phone = fields.String(
         allow_none=True,
@@ -132,7 +133,7 @@ class _RelativeInput(Schema):
 
 
 class RelativeCreateSchema(_RelativeInput):
-    full_name = text(NAME_MAX, required=True, min_len=1)
+    full_name = person_name(NAME_MAX, required=True, min_len=1)
     relationship = text(
         RELATIONSHIP_MAX,
         required=True,
