@@ -138,7 +138,10 @@ def update_case(data: dict[str, Any], reference: str):
 @blp.arguments(StatusChangeSchema)
 @blp.response(200, CaseSchema)
 def change_status(data: dict[str, Any], reference: str):
-    """Move the case to another status; 409 names the statuses allowed from here."""
+    """Move the case to another status; 409 names the statuses allowed from here. Closing
+    with reason `duplicate` needs `duplicate_of` (422 without it) and links the two cases;
+    `closed` → `active_search` reopens the case (a focal point only): its closure reason and
+    duplicate link are cleared, and its timeline says so."""
     version = expected_version(data.get("version"), required=False)
     case = _case_or_404(reference, for_update=True)
     operations.change_status_as_asked(db_session(), acting(), case, data, version)

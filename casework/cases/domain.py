@@ -12,6 +12,8 @@ DOMAIN = Domain(
         Action("case.write", "focal_point"),
         Action("case.status", "focal_point"),
         Action("case.link_duplicate", "focal_point"),
+        # Reopening a closed case (closed → active_search), decided in cases/policy.py.
+        Action("case.reopen", "focal_point"),
     ),
     models=("casework.cases.models",),
     pages=("casework.cases.views:bp",),

@@ -22,7 +22,7 @@ from sqlalchemy import (
     String,
     Uuid,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from casework.auth.models import User, str_enum
 from casework.categories import Category
@@ -112,6 +112,12 @@ class ProtectionKind(enum.StrEnum):
     organisation = "organisation"
 
 
+def reference_number_of(reference: str | None) -> int | None:
+    """The sequence number at the end of a case reference (SLV-2026-000123 → 123), or None."""
+    tail = (reference or "").rpartition("-")[2]
+    return int(tail) if tail.isascii() and tail.isdigit() else None
+
+
 def joined_names(given: str | None, family: str | None, aliases: list[str] | None) -> str:
     """Given names, family names and aliases as one string (empty parts left out)."""
     return " ".join(p for p in (given, family, *(aliases or [])) if p)
@@ -131,6 +137,9 @@ class Case(EncryptedMixin, Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_time_uuid)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
+    # The reference's sequence number (000123 of SLV-2026-000123), indexed: a search for the end
+    # of a reference is an index look-up, not a scan. Set with the reference (see below).
+    reference_number: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
     status: Mapped[CaseStatus] = mapped_column(
         str_enum(CaseStatus, "case_status"), default=CaseStatus.reported
@@ -245,6 +254,11 @@ class Case(EncryptedMixin, Base):
 
     def __repr__(self) -> str:  # never a personal value
         return f"<Case {self.reference} {self.status}>"
+
+    @validates("reference")
+    def _number_follows_reference(self, _key: str, reference: str | None) -> str | None:
+        self.reference_number = reference_number_of(reference)
+        return reference
 
     @property
     def vulnerabilities(self) -> list[str]:

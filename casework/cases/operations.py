@@ -33,6 +33,7 @@ from casework.cases.models import (
 from casework.cases.policy import (
     check_closable_as_duplicate,
     check_transition,
+    is_reopening,
 )
 from casework.cases.resources import CASE
 from casework.db import check_version, claim_version, new_time_uuid, utcnow
@@ -42,6 +43,12 @@ from casework.keys import create_data_key, indexer, set_description_terms, set_i
 NAME_FIELDS = ("given_names", "family_names", "aliases")
 _CLEAR_LISTS = ("languages", "route_countries")
 _ENUMS: dict[str, Any] = {"sex": Sex, "age_band": AgeBand, "event_type": EventType}
+
+
+#: Timeline `detail` of a case re-pointed to the survivor when the case it duplicated was
+#: itself linked as a duplicate, and of a survivor whose duplicate was reopened.
+REPOINTED = "repointed"
+UNLINKED = "unlinked"
 
 
 class CaseShredded(Conflict):
@@ -345,11 +352,28 @@ def change_status(
     note: str,
     closure_reason: ClosureReason | None = None,
     expected_version: int | None = None,
+    duplicate_of: Case | None = None,
 ) -> Case:
-    """Move the case along the transition table (policy.TRANSITIONS), with a required note."""
+    """Move the case along the transition table (policy.TRANSITIONS), with a required note.
+
+    Closing as a duplicate names the surviving case (`duplicate_of`) and links the two, as
+    `link_duplicate` does; reopening a closed case clears its closure reason and duplicate link.
+    """
     _ensure_writable(case)
     check_version(case, expected_version)
-    check_transition(session, case, status, closure_reason)
+    check_transition(
+        session,
+        case,
+        status,
+        closure_reason,
+        actor,
+        duplicate_of=duplicate_of.reference if duplicate_of is not None else None,
+    )
+    if closure_reason is ClosureReason.duplicate and duplicate_of is not None:
+        link_duplicate(session, actor, duplicate_of, case, note, field="duplicate_of")
+        return case
+    if is_reopening(case.status, status):
+        return _reopen(session, actor, case, status, note)
     return _set_status(session, actor, case, status, note, closure_reason, checked=True)
 
 
@@ -362,6 +386,15 @@ def change_status_as_asked(
 ) -> Case:
     """`change_status` from validated StatusChangeSchema input (the API's body, a page's form)."""
     reason = data.get("closure_reason")
+    survivor = None
+    wanted = data.get("duplicate_of")
+    if wanted:
+        survivor = queries.case_by_reference(session, actor, wanted, for_update=True)
+        if survivor is None:
+            raise InvalidInput(
+                "There is no case with that reference in your organisation.",
+                {"duplicate_of": ["No case of your organisation has this reference."]},
+            )
     return change_status(
         session,
         actor,
@@ -370,7 +403,56 @@ def change_status_as_asked(
         data["note"],
         ClosureReason(reason) if reason else None,
         expected_version=expected_version,
+        duplicate_of=survivor,
     )
+
+
+def _reopen(session: Session, actor: Actor, case: Case, status: CaseStatus, note: str) -> Case:
+    """closed → active_search: the closure reason and any duplicate link are cleared, and the
+    timeline says so (the event's `detail` is the cleared reason, `related_case` the case it
+    was a duplicate of; that case's timeline records the unlinking)."""
+    former = case.duplicate_of
+    cleared_reason = case.closure_reason
+    if former is not None:
+        case.duplicate_of = None
+    _set_status(
+        session,
+        actor,
+        case,
+        status,
+        note,
+        None,
+        checked=True,
+        related=former,
+        kind=TimelineKind.status_changed,
+        detail=cleared_reason.value if cleared_reason else None,
+        action="case.reopen",
+        extra={
+            "cleared_closure_reason": cleared_reason.value if cleared_reason else None,
+            "cleared_duplicate_of": former.reference if former is not None else None,
+        },
+    )
+    if former is not None:
+        claim_version(session, former)
+        _event(
+            session,
+            actor,
+            former,
+            TimelineKind.duplicate_linked,
+            note=note,
+            related=case,
+            detail=UNLINKED,
+        )
+        record_change(
+            session,
+            actor,
+            "case.unlink_duplicate",
+            CASE,
+            former,
+            details={"duplicate": case.reference, "version": former.version, "reopened": True},
+        )
+        session.flush()
+    return case
 
 
 def set_status_unchecked(
@@ -399,6 +481,10 @@ def _set_status(
     *,
     checked: bool,
     related: Case | None = None,
+    kind: TimelineKind | None = None,
+    detail: str | None = None,
+    action: str | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Case:
     if not (note or "").strip():
         raise InvalidInput("A note is required.", {"note": ["A note is required."]})
@@ -406,7 +492,8 @@ def _set_status(
     claim_version(session, case)
     case.status = status
     case.closure_reason = closure_reason if status is CaseStatus.closed else None
-    kind = TimelineKind.linked_as_duplicate if related else TimelineKind.status_changed
+    if kind is None:
+        kind = TimelineKind.linked_as_duplicate if related else TimelineKind.status_changed
     _event(
         session,
         actor,
@@ -417,6 +504,7 @@ def _set_status(
         to_status=status,
         closure_reason=case.closure_reason,
         related=related,
+        detail=detail,
     )
     details: dict[str, Any] = {
         "from": previous.value,
@@ -426,9 +514,11 @@ def _set_status(
     }
     if not checked:
         details["unchecked"] = True
-    if related is not None:
-        details["duplicate_of"] = related.reference
-    action = "case.link_duplicate" if related else "case.status"
+    details.update(extra or {})
+    if action is None:
+        action = "case.link_duplicate" if related else "case.status"
+        if related is not None:
+            details["duplicate_of"] = related.reference
     record_change(session, actor, action, CASE, case, details=details)
     session.flush()
     return case
@@ -441,29 +531,40 @@ def link_duplicate(
     duplicate: Case,
     note: str,
     expected_version: int | None = None,
+    *,
+    field: str = "duplicate_reference",
 ) -> Case:
-    """Close `duplicate` as a duplicate of `survivor`; its history stays visible from there."""
+    """Close `duplicate` as a duplicate of `survivor`; its history stays visible from there.
+
+    Cases linked into `duplicate` before are re-pointed to `survivor`. A survivor is never
+    itself a duplicate, so no cycle can form. `field` names the input that named the other
+    case in errors (`duplicate_of` when closing through the status change).
+    """
     if duplicate.id == survivor.id:
         raise InvalidInput(
-            "A case cannot be a duplicate of itself.",
-            {"duplicate_reference": ["Name another case."]},
+            "A case cannot be a duplicate of itself.", {field: ["Name another case."]}
         )
     if survivor.duplicate_of_id is not None:
         raise Conflict(
-            "This case is itself linked as a duplicate; link to the surviving case instead.",
-            {"duplicate_reference": ["Link to the surviving case."]},
+            "That case is itself linked as a duplicate; link to the surviving case instead.",
+            {field: ["Link to the surviving case."]},
         )
     if duplicate.duplicate_of_id is not None:
         raise Conflict(
-            "That case is already linked as a duplicate.",
-            {"duplicate_reference": ["Already linked."]},
+            "The duplicate is already linked as a duplicate.",
+            {field: ["Already linked."]},
         )
     _ensure_writable(survivor)
     _ensure_writable(duplicate)
     check_version(survivor, expected_version)
     check_closable_as_duplicate(duplicate)
-    check_transition(session, duplicate, CaseStatus.closed, ClosureReason.duplicate)
+    check_transition(
+        session, duplicate, CaseStatus.closed, ClosureReason.duplicate, actor, linking=True
+    )
     claim_version(session, survivor)
+    # Cases already linked into `duplicate` now point at the survivor: a chain is never left
+    # pointing at a closed case, so every survivor lists all its duplicates, one level deep.
+    chained = queries.duplicates_for_update(session, duplicate)
     duplicate.duplicate_of = survivor
     _set_status(
         session,
@@ -476,13 +577,42 @@ def link_duplicate(
         related=survivor,
     )
     _event(session, actor, survivor, TimelineKind.duplicate_linked, note=note, related=duplicate)
+    for moved in chained:
+        _repoint(session, actor, moved, duplicate, survivor, note)
+    details: dict[str, Any] = {"duplicate": duplicate.reference, "version": survivor.version}
+    if chained:
+        details["repointed"] = [c.reference for c in chained]
+    record_change(session, actor, "case.link_duplicate", CASE, survivor, details=details)
+    session.flush()
+    return survivor
+
+
+def _repoint(
+    session: Session, actor: Actor, moved: Case, via: Case, survivor: Case, note: str
+) -> None:
+    """`moved` was a duplicate of `via`, now itself a duplicate of `survivor`: it points at
+    `survivor` (timeline: linked as a duplicate of it, detail REPOINTED; audited)."""
+    claim_version(session, moved)
+    moved.duplicate_of = survivor
+    _event(
+        session,
+        actor,
+        moved,
+        TimelineKind.linked_as_duplicate,
+        note=note,
+        related=survivor,
+        detail=REPOINTED,
+    )
     record_change(
         session,
         actor,
         "case.link_duplicate",
         CASE,
-        survivor,
-        details={"duplicate": duplicate.reference, "version": survivor.version},
+        moved,
+        details={
+            "duplicate_of": survivor.reference,
+            "previous_duplicate_of": via.reference,
+            "repointed": True,
+            "version": moved.version,
+        },
     )
-    session.flush()
-    return survivor

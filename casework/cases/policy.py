@@ -11,14 +11,16 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from casework import registry
+from casework.auth.policy import Actor, can
 from casework.cases.models import Case, CaseStatus, ClosureReason
-from casework.errors import Conflict, InvalidInput
+from casework.errors import Conflict, Forbidden, InvalidInput
 
 # The actions of the case registry (their roles are declared in cases/domain.py).
 READ_CASES = "case.read"
 WRITE_CASES = "case.write"
 CHANGE_CASE_STATUS = "case.status"
 LINK_DUPLICATES = "case.link_duplicate"
+REOPEN_CASES = "case.reopen"
 
 S, R = CaseStatus, ClosureReason
 
@@ -40,7 +42,14 @@ TRANSITIONS: dict[CaseStatus, dict[CaseStatus, frozenset[ClosureReason]]] = {
     },
     S.located_alive: {S.closed: frozenset({R.located})},
     S.deceased_identified: {S.closed: frozenset({R.identified})},
-    S.closed: {},
+    # Reopening: the family comes back, or the closure was a mistake (a focal point only, see
+    # TRANSITION_ACTIONS; the closure reason and any duplicate link are cleared).
+    S.closed: {S.active_search: frozenset()},
+}
+
+#: Transitions that need an action beyond CHANGE_CASE_STATUS (checked in check_transition).
+TRANSITION_ACTIONS: dict[tuple[CaseStatus, CaseStatus], str] = {
+    (S.closed, S.active_search): REOPEN_CASES,
 }
 
 
@@ -52,8 +61,25 @@ class IdentificationRequired(Conflict):
     code = "identification_required"
 
 
+class DuplicateOfRequired(InvalidInput):
+    """Closing as a duplicate names the case it duplicates (`duplicate_of`)."""
+
+
+def is_reopening(source: CaseStatus, target: CaseStatus) -> bool:
+    return source is CaseStatus.closed and target is not CaseStatus.closed
+
+
 def allowed_targets(status: CaseStatus) -> list[CaseStatus]:
     return list(TRANSITIONS[status])
+
+
+def targets_for(actor: Actor, status: CaseStatus) -> list[CaseStatus]:
+    """The statuses `actor` may move a case from `status` to (TRANSITION_ACTIONS applied)."""
+    return [
+        target
+        for target in TRANSITIONS[status]
+        if (needed := TRANSITION_ACTIONS.get((status, target))) is None or can(actor, needed)
+    ]
 
 
 def closure_reasons_for(status: CaseStatus) -> list[ClosureReason]:
@@ -73,8 +99,17 @@ def check_transition(
     case: Case,
     target: CaseStatus,
     closure_reason: ClosureReason | None,
+    actor: Actor | None = None,
+    *,
+    duplicate_of: str | None = None,
+    linking: bool = False,
 ) -> None:
-    """Raise unless `case` may move to `target` with `closure_reason` (409 or 422)."""
+    """Raise unless `case` may move to `target` with `closure_reason` (403, 409 or 422).
+
+    `actor`: who asks (transitions of TRANSITION_ACTIONS need their action; None is the
+    system). Closing as a duplicate names the surviving case (`duplicate_of`) unless the
+    caller is the linking service itself (`linking`).
+    """
     allowed = TRANSITIONS[case.status]
     extra: dict[str, Any] = {"allowed_statuses": [s.value for s in allowed]}
     if target not in allowed:
@@ -85,6 +120,11 @@ def check_transition(
             {"status": [f"Allowed: {names}."]},
             extra=extra,
         )
+    needed = TRANSITION_ACTIONS.get((case.status, target))
+    if needed is not None and actor is not None and not can(actor, needed):
+        raise Forbidden(
+            f"Only a focal point may move a case from {case.status.value} to {target.value}."
+        )
     reasons = allowed[target]
     if target is CaseStatus.closed:
         if closure_reason is None or closure_reason not in reasons:
@@ -93,7 +133,17 @@ def check_transition(
                 f"Closing a case in status {case.status.value} needs a closure reason: {names}.",
                 {"closure_reason": [f"One of: {names}."]},
             )
-    elif closure_reason is not None:
+        if closure_reason is ClosureReason.duplicate and not linking and not duplicate_of:
+            raise DuplicateOfRequired(
+                "Closing a case as a duplicate needs the reference of the case it duplicates.",
+                {"duplicate_of": ["Give the reference of the case this one duplicates."]},
+            )
+    if duplicate_of and closure_reason is not ClosureReason.duplicate:
+        raise InvalidInput(
+            "The case a closed case duplicates is given only with closure reason duplicate.",
+            {"duplicate_of": ["Only with closure reason duplicate."]},
+        )
+    if target is not CaseStatus.closed and closure_reason is not None:
         raise InvalidInput(
             "A closure reason is given only when closing a case.",
             {"closure_reason": ["Only when the status is closed."]},

@@ -33,7 +33,7 @@ from casework.cases.resources import CASE
 from casework.cases.values import ApproxDate
 from casework.crypto import name_matcher
 from casework.errors import or_404
-from casework.keys import indexer
+from casework.keys import RecordUnreadable, indexer
 from casework.keys.service import newest_owners
 
 NAME_FIELD = "cases.name"
@@ -45,9 +45,13 @@ EXACT_TOTAL_LIMIT = 200
 RECHECK_CHUNK = 50
 #: Most cases compared when looking for possible duplicates of one case.
 DUPLICATE_CANDIDATE_CAP = 200
+#: Most cases a search for the end of a reference considers (one per prefix and year).
+REFERENCE_END_CAP = 1000
 #: How deep chains of linked duplicates are followed for the timeline.
 MAX_DUPLICATE_DEPTH = 5
 _REFERENCE = re.compile(r"^[A-Z]{3}-\d{4}-\d{6,9}$")
+#: The end of a reference: its number (000012, 12), optionally with its year (2026-000012).
+_REFERENCE_END = re.compile(r"^(?:\d{4}-)?(\d{1,9})$")
 
 
 def normalise_reference(text: str) -> str:
@@ -56,6 +60,13 @@ def normalise_reference(text: str) -> str:
 
 def is_reference(text: str) -> bool:
     return bool(_REFERENCE.match(normalise_reference(text)))
+
+
+def reference_end(text: str) -> tuple[int, str] | None:
+    """(sequence number, text) when `text` is the end of a reference (000012, 2026-000012)."""
+    ref = normalise_reference(text)
+    found = _REFERENCE_END.match(ref)
+    return (int(found.group(1)), ref) if found else None
 
 
 @dataclass(frozen=True)
@@ -160,6 +171,17 @@ def cases_for_update(session: Session, actor: Actor, references: Sequence[str]) 
     return {c.reference: c for c in session.scalars(stmt)}
 
 
+def duplicates_for_update(session: Session, case: Case) -> list[Case]:
+    """The cases linked into `case` as duplicates, locked, in id order."""
+    stmt = (
+        select(Case)
+        .where(Case.duplicate_of_id == case.id)
+        .order_by(Case.id)
+        .with_for_update(of=Case)
+    )
+    return list(session.scalars(stmt))
+
+
 def organisation_ids(session: Session, ids: Sequence[str]) -> set[str]:
     """Which of these organisation ids exist."""
     wanted = []
@@ -193,6 +215,8 @@ def search_cases(access: Access, filters: CaseFilters, page: int, per_page: int)
     q = (filters.q or "").strip()
     if q and is_reference(q):
         where.append(Case.reference == normalise_reference(q))
+    elif q and (end := reference_end(q)) is not None:
+        where.append(Case.id.in_(_ids_ending(session, *end)))
     elif q:
         return _name_search(access, q, where, page, per_page)
     total = session.scalar(access.scope(select(func.count(Case.id)), CASE).where(*where)) or 0
@@ -204,6 +228,19 @@ def search_cases(access: Access, filters: CaseFilters, page: int, per_page: int)
         .offset((page - 1) * per_page)
     )
     return CasePage(list(session.scalars(stmt)), total)
+
+
+def _ids_ending(session: Session, number: int, text: str) -> list[uuid.UUID]:
+    """Ids of the cases whose reference ends with `text` (its number `number`), any owner: the
+    number's index alone answers this (one case per prefix and year), and the caller's scoped
+    statement then looks the few ids up by primary key. (In one statement, SQLite prefers the
+    organisation's created_at index for the ORDER BY and walks all the organisation's cases.)"""
+    stmt = (
+        select(Case.id)
+        .where(Case.reference_number == number, Case.reference.endswith(text, autoescape=True))
+        .limit(REFERENCE_END_CAP)
+    )
+    return list(session.scalars(stmt))
 
 
 def _name_search(
@@ -287,7 +324,12 @@ def possible_duplicates(session: Session, case: Case) -> list[duplicates.Duplica
         session, NAME_FIELD, [set().union(*token_sets)], allowed, DUPLICATE_CANDIDATE_CAP
     )
     stmt = select(Case).where(Case.id.in_(newest)).order_by(Case.id.desc())
-    others = [duplicates.CaseFacts.of(c) for c in session.scalars(stmt)]
+    others = []
+    for candidate in session.scalars(stmt):
+        try:
+            others.append(duplicates.CaseFacts.of(candidate))
+        except RecordUnreadable:
+            continue  # a case that does not decrypt is not compared (its own read reports it)
     return duplicates.rank(facts, others)
 
 

@@ -157,10 +157,26 @@ class CaseUpdateSchema(CaseFieldsSchema):
 
 
 class StatusChangeSchema(Schema):
-    status = fields.String(required=True, validate=one_of(CaseStatus))
+    status = fields.String(
+        required=True,
+        validate=one_of(CaseStatus),
+        metadata={
+            "description": "closed → active_search reopens a case (a focal point only): its "
+            "closure reason and duplicate link are cleared, and the timeline says so."
+        },
+    )
     note = text(TEXT_MAX, required=True)
     closure_reason = fields.String(
         validate=one_of(ClosureReason), allow_none=True, load_default=None
+    )
+    duplicate_of = fields.String(
+        validate=validate.Length(max=20),
+        allow_none=True,
+        load_default=None,
+        metadata={
+            "description": "With closure reason duplicate (then required): the reference of "
+            "the case this one duplicates; the two are linked as POST …/link-duplicate does."
+        },
     )
     version = fields.Integer(strict=True, validate=validate.Range(min=1))
 
@@ -212,7 +228,13 @@ class CaseQuerySchema(PageArgs):
 class CaseSearchSchema(CaseQuerySchema):
     """The body of POST /cases/search: `q` is a name (any spelling or script) or a reference."""
 
-    q = fields.String(validate=validate.Length(max=NAME_MAX))
+    q = fields.String(
+        validate=validate.Length(max=NAME_MAX),
+        metadata={
+            "description": "A name (any spelling or script), a whole reference "
+            "(SLV-2026-000012) or the end of one (000012, 2026-000012)."
+        },
+    )
 
 
 def filters_from(args: dict[str, Any]) -> CaseFilters:

@@ -18,14 +18,14 @@ from casework.auth.context import acting
 from casework.auth.policy import can, require
 from casework.auth.queries import organisation_choices
 from casework.cases import forms, operations, queries
-from casework.cases.models import Case
+from casework.cases.models import Case, ClosureReason
 from casework.cases.policy import (
     CHANGE_CASE_STATUS,
     LINK_DUPLICATES,
     READ_CASES,
     WRITE_CASES,
-    allowed_targets,
     closure_reasons_for,
+    targets_for,
 )
 from casework.cases.resources import CASE
 from casework.cases.schemas import (
@@ -61,6 +61,7 @@ def _labels() -> dict[str, Any]:
     return {
         "status_labels": forms.STATUS_LABELS,
         "closure_labels": forms.CLOSURE_LABELS,
+        "closure_labels_by_value": {r.value: label for r, label in forms.CLOSURE_LABELS.items()},
         "sex_labels": forms.SEX_LABELS,
         "event_labels": forms.EVENT_LABELS,
         "vulnerability_labels": forms.VULNERABILITY_LABELS,
@@ -251,10 +252,11 @@ def detail(reference: str) -> Any:
     shown = access.read(CASE, case, view="case", related=[d.reference for d in duplicates])
     events, total_events = queries.timeline(session, case, 1, TIMELINE_LIMIT)
     status_form = link_form = None
-    if writable and can(actor, CHANGE_CASE_STATUS) and allowed_targets(case.status):
+    targets = targets_for(actor, case.status)
+    if writable and can(actor, CHANGE_CASE_STATUS) and targets:
         status_form = forms.StatusForm(version=str(case.version))
         status_form.status.choices = forms.choices_of(
-            [(s.value, forms.STATUS_LABELS[s]) for s in allowed_targets(case.status)]
+            [(s.value, forms.STATUS_LABELS[s]) for s in targets]
         )
         status_form.closure_reason.choices = forms.choices_of(
             [("", "—")]
@@ -272,6 +274,7 @@ def detail(reference: str) -> Any:
         more_events=total_events > len(events),
         status_form=status_form,
         link_form=link_form,
+        may_close_as_duplicate=ClosureReason.duplicate in closure_reasons_for(case.status),
         duplicates=duplicates,
         organisation_names=queries.organisation_names(session, org_ids),
         may_edit=writable and can(actor, WRITE_CASES),
@@ -289,6 +292,7 @@ def change_status(reference: str) -> Any:
         "status": form.status.data or "",
         "note": form.note.data or "",
         "closure_reason": form.closure_reason.data or None,
+        "duplicate_of": (form.duplicate_of.data or "").strip() or None,
     }
     try:
         data = StatusChangeSchema().load(raw)

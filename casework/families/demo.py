@@ -22,13 +22,15 @@ from casework.families.schemas import (
 
 # Keyed by the case's family names (clear only here, in the demo script): relatives, each with
 # consents [(purpose, scope)] and notifications [(kind, planned in days, delivered in days or
-# None, follow-up in days or None, channel)].
+# None, follow-up in days or None, channel)]. The demo cases are registered today, and nothing
+# is delivered before its case was registered: deliveries are today (planned days before).
 DEMO_FAMILIES: dict[str, list[dict[str, Any]]] = {
     "Hernández López": [
         {
             "relative": {
                 "full_name": "María Luisa López de Hernández",
                 "relationship": "mother",
+                "country_of_residence": "SV",
                 "phone": "7012 3456",
                 "email": "mluisa.lopez@example.org",
                 "address": "Colonia El Molino, San Miguel",
@@ -42,7 +44,7 @@ DEMO_FAMILIES: dict[str, list[dict[str, Any]]] = {
                 ("tracing", [{"kind": "category", "value": "humanitarian"}]),
             ],
             "notifications": [
-                ("acknowledgement", -40, -40, None, "in_person"),
+                ("acknowledgement", -40, 0, None, "in_person"),
                 ("progress_update", -5, None, None, "phone"),
                 ("dna_sample_request", 10, None, None, "in_person"),
             ],
@@ -65,6 +67,7 @@ DEMO_FAMILIES: dict[str, list[dict[str, Any]]] = {
             "relative": {
                 "full_name": "Óscar Rivera",
                 "relationship": "father",
+                "country_of_residence": "SV",
                 "phone": "7123 9876",
                 "email": "oscar.rivera@example.org",
                 "preferred_language": "es",
@@ -76,7 +79,7 @@ DEMO_FAMILIES: dict[str, list[dict[str, Any]]] = {
                 ("dna", [{"kind": "category", "value": "forensic_institute"}]),
             ],
             "notifications": [
-                ("acknowledgement", -20, -19, -3, "phone"),
+                ("acknowledgement", -20, 0, -3, "phone"),
                 ("dna_sample_request", -2, None, None, "in_person"),
             ],
         },
@@ -98,7 +101,7 @@ DEMO_FAMILIES: dict[str, list[dict[str, Any]]] = {
                 ("dna", [{"kind": "category", "value": "forensic_institute"}]),
             ],
             "notifications": [
-                ("dna_sample_request", -60, -58, -10, "video"),
+                ("dna_sample_request", -60, 0, -10, "video"),
                 ("progress_update", -1, None, None, "video"),
             ],
         },

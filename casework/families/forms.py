@@ -21,6 +21,7 @@ from casework.families.models import (
 )
 from casework.families.operations import RELATIVE_FIELDS
 from casework.forms import CaseworkForm, payload
+from casework.vocabulary import country_choices
 
 BLANK = SelectChoice("", "—")
 
@@ -86,9 +87,17 @@ SCOPE_LABELS = {c.value: c.label for c in SCOPE_CHOICES}
 class RelativeForm(CaseworkForm):
     full_name = StringField(_l("Full name"))
     relationship = StringField(_l("Relationship to the missing person"))
-    phone = StringField(_l("Phone"), render_kw={"type": "tel", "autocomplete": "off"})
+    # Chosen by name (choices set in __init__); a phone number without its country code is
+    # read for this country.
+    country_of_residence = SelectField(
+        _l("Country of residence"), validate_choice=False, default=""
+    )
+    phone = StringField(
+        _l("Phone (with its country code, e.g. +380…, unless the country of residence is given)"),
+        render_kw={"type": "tel", "autocomplete": "off"},
+    )
     phone_region = StringField(
-        _l("Country of a national phone number (ISO code, default your organisation's)"),
+        _l("Country of a national phone number (ISO code, default the country of residence)"),
         render_kw={"maxlength": 2, "size": 3},
     )
     email = StringField(_l("Email"), render_kw={"type": "email", "autocomplete": "off"})
@@ -98,6 +107,12 @@ class RelativeForm(CaseworkForm):
     is_reporting_person = BooleanField(_l("Reported the disappearance"))
     safety_note = TextAreaField(_l("Safety note (e.g. do not call before 18:00)"))
     submit = SubmitField(_l("Save relative"), render_kw={"id": "submit"})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.country_of_residence.choices = [BLANK] + [
+            SelectChoice(code, name) for code, name in country_choices()
+        ]
 
 
 class ConsentForm(CaseworkForm):
@@ -204,6 +219,7 @@ def relative_form_data(rel: Relative) -> dict[str, Any]:
     return {
         "full_name": rel.full_name,
         "relationship": rel.relationship,
+        "country_of_residence": rel.country_of_residence or "",
         "phone": rel.phone,
         "email": rel.email,
         "address": rel.address,

@@ -110,6 +110,8 @@ class Relative(EncryptedMixin, Base):
     email_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     address_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     safety_note_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # ISO 3166-1 alpha-2 country the relative lives in: national phone numbers are read for it.
+    country_of_residence_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
     #: The one declaration of the categories of a relative's fields (see Case.__categories__).
     __categories__: ClassVar[dict[str, Category]] = {
@@ -119,6 +121,7 @@ class Relative(EncryptedMixin, Base):
         "email": Category.family_contacts,
         "address": Category.family_contacts,
         "safety_note": Category.family_contacts,
+        "country_of_residence": Category.family_contacts,
         "preferred_language": Category.family_contacts,
         "preferred_channel": Category.family_contacts,
         "is_reporting_person": Category.family_contacts,
@@ -129,6 +132,7 @@ class Relative(EncryptedMixin, Base):
     email = Encrypted("email_enc")
     address = Encrypted("address_enc")
     safety_note = Encrypted("safety_note_enc")
+    country_of_residence = Encrypted("country_of_residence_enc")
 
     case: Mapped[Any] = orm.relationship("Case", lazy="joined", innerjoin=True)
 

@@ -4,6 +4,7 @@ events of every write (reads are recorded by the access gateway), and the hotlin
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -42,7 +43,15 @@ from casework.families.resources import RELATIVE
 from casework.keys import DataKey, create_data_key, indexer, set_index, shred_data_key
 
 #: Contact fields of a relative (all encrypted; reading any of them is audited).
-CONTACT_FIELDS = ("full_name", "relationship", "phone", "email", "address", "safety_note")
+CONTACT_FIELDS = (
+    "full_name",
+    "relationship",
+    "country_of_residence",
+    "phone",
+    "email",
+    "address",
+    "safety_note",
+)
 RELATIVE_FIELDS = (
     *CONTACT_FIELDS,
     "preferred_language",
@@ -104,6 +113,30 @@ def normalise_contact_phone(raw: str, region: str | None) -> str:
         raise InvalidInput(_INVALID, {"phone": ["Not a valid phone number."]}) from None
 
 
+def _has_country_code(raw: str) -> bool:
+    text = unicodedata.normalize("NFKC", raw).strip()
+    return text.startswith(("+", "00"))
+
+
+def relative_phone(raw: str, region: str | None) -> str:
+    """A relative's phone in E.164. A number without its country code is read for `region`
+    (the `phone_region` hint, else the relative's country of residence), never for the
+    organisation's country: a Ukrainian relative's national number is not Salvadoran. With
+    neither, 422 naming `phone`."""
+    if not region and not _has_country_code(raw):
+        raise InvalidInput(
+            "A phone number without its country code cannot be read: the relative's country "
+            "of residence is not known.",
+            {
+                "phone": [
+                    "Write the number with its country code (+…), or give the relative's "
+                    "country of residence."
+                ]
+            },
+        )
+    return normalise_contact_phone(raw, region)
+
+
 def _check_email(raw: str) -> str:
     value = raw.strip()
     try:
@@ -137,6 +170,16 @@ def _index_contacts(session: Session, relative: Relative) -> None:
     )
 
 
+def _phone_region(relative: Relative, data: Mapping[str, Any]) -> str | None:
+    """How a national phone number is read: the explicit hint, else the relative's country of
+    residence (as given now, else as stored); never the organisation's country."""
+    if data.get("phone_region"):
+        return data["phone_region"]
+    if "country_of_residence" in data:
+        return data["country_of_residence"] or None
+    return relative.country_of_residence if relative.data_key is not None else None
+
+
 def _apply_relative_fields(relative: Relative, data: Mapping[str, Any], region: str | None) -> None:
     for name in RELATIVE_FIELDS:
         if name not in data:
@@ -145,7 +188,7 @@ def _apply_relative_fields(relative: Relative, data: Mapping[str, Any], region: 
         if isinstance(value, str):
             value = value.strip() or None
         if name == "phone" and value is not None:
-            value = normalise_contact_phone(value, region)
+            value = relative_phone(value, region)
         elif name == "email" and value is not None:
             value = _check_email(value)
         elif name == "preferred_channel" and value is not None:
@@ -170,7 +213,7 @@ def create_relative(
         id=uuid.uuid4(), case_id=case.id, data_key=key, created_by=actor.user_id, version=1
     )
     relative.case = case
-    _apply_relative_fields(relative, data, data.get("phone_region") or actor.country or None)
+    _apply_relative_fields(relative, data, _phone_region(relative, data))
     session.add(relative)
     session.flush()
     _index_contacts(session, relative)
@@ -198,9 +241,8 @@ def update_relative(
     """Change a relative's fields (version-checked); the index follows the phone and email."""
     _ensure_live(relative)
     changed = [f for f in RELATIVE_FIELDS if f in data]
-    region = data.get("phone_region") or actor.country or None
     # Validate before claiming the version, so a refused change leaves nothing behind.
-    _apply_relative_fields(relative, data, region)
+    _apply_relative_fields(relative, data, _phone_region(relative, data))
     check_version(relative, version, required=True)
     claim_version(session, relative)
     if "phone" in data or "email" in data:
@@ -373,6 +415,7 @@ def give_consent(
         {"kind": item["kind"], "value": None if item["kind"] == "any" else str(item["value"])}
         for item in data["scope"]
     ]
+    _check_scope_organisations(session, scope)
     consent = Consent(
         id=uuid.uuid4(),
         relative_id=relative.id,
@@ -403,6 +446,23 @@ def give_consent(
         },
     )
     return consent
+
+
+def _check_scope_organisations(session: Session, scope: list[dict[str, Any]]) -> None:
+    """A consent for an organisation names one that exists (422 naming `scope`, item by item)."""
+    named = {
+        i: uuid.UUID(item["value"])
+        for i, item in enumerate(scope)
+        if item["kind"] == "organisation"
+    }
+    known = queries.existing_organisation_ids(session, list(set(named.values())))
+    unknown = {
+        str(i): {"value": ["No such organisation."]} for i, org in named.items() if org not in known
+    }
+    if unknown:
+        raise InvalidInput(
+            "The consent names an organisation that does not exist.", {"scope": unknown}
+        )
 
 
 def withdraw_consent(session: Session, actor: Actor, consent: Consent, reason: str) -> Consent:
@@ -444,12 +504,23 @@ def withdraw_consent(session: Session, actor: Actor, consent: Consent, reason: s
 # --- notifications ----------------------------------------------------------------------------
 
 
+#: Dates are local to whoever records them, times are UTC: a case registered at 01:00 UTC was
+#: registered on the previous day west of Greenwich (down to UTC-12).
+_LOCAL_DATE_SLACK = dt.timedelta(hours=12)
+
+
+def _earliest_local_date(moment: dt.datetime | None) -> dt.date | None:
+    """The earliest calendar date anywhere on Earth at `moment` (UTC)."""
+    return (moment - _LOCAL_DATE_SLACK).date() if moment is not None else None
+
+
 def _notification_rules(
     session: Session, case: Case, n: Notification, check_identification: bool
 ) -> None:
     """The rules every notification state must satisfy; 409 or 422 naming the fields."""
     errors: dict[str, list[str]] = {}
-    today = utcnow().date()
+    now = utcnow()
+    today = now.date()
     if n.kind is NotificationKind.identification:
         if check_identification and not case_policy.has_confirmed_identification(session, case):
             raise IdentificationRequired(
@@ -468,10 +539,17 @@ def _notification_rules(
     if n.outcome is NotificationOutcome.delivered and n.delivered_date is None:
         errors["delivered_date"] = ["Required when the outcome is delivered."]
     if n.delivered_date is not None:
+        registered = _earliest_local_date(case.created_at)
         if n.outcome in (NotificationOutcome.not_reached, NotificationOutcome.rescheduled):
             errors["delivered_date"] = ["Not delivered: leave empty for this outcome."]
         elif n.delivered_date > today:
             errors["delivered_date"] = ["May not be in the future."]
+        elif n.delivered_date < min(n.planned_date, _earliest_local_date(n.created_at or now)):
+            # Delivered earlier than planned is possible, or recorded after the fact: not before
+            # both the date it was planned for and the day the plan was recorded.
+            errors["delivered_date"] = ["May not be before the notification was planned."]
+        elif registered is not None and n.delivered_date < registered:
+            errors["delivered_date"] = ["May not be before the case was registered."]
     if n.follow_up_due is not None and n.follow_up_due < n.planned_date:
         errors["follow_up_due"] = ["May not be before the planned date."]
     if errors:

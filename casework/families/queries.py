@@ -10,7 +10,7 @@ from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from casework.access import Access
-from casework.auth.models import User
+from casework.auth.models import Organisation, User
 from casework.auth.policy import Actor
 from casework.cases.models import Case
 from casework.errors import NotFound, or_404
@@ -210,6 +210,13 @@ def _officers(organisation_id: uuid.UUID) -> Select[Any]:
         User.is_active_user.is_(True),
         User.role.in_(OFFICER_ROLES),
     )
+
+
+def existing_organisation_ids(session: Session, ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these organisation ids exist on this instance."""
+    if not ids:
+        return set()
+    return set(session.scalars(select(Organisation.id).where(Organisation.id.in_(ids))))
 
 
 def officer_in_organisation(

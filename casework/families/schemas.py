@@ -88,6 +88,7 @@ class RelativeSchema(Schema):
     full_name = fields.String(dump_only=True)
     relationship = fields.String(dump_only=True)
     phone = fields.String(dump_only=True, metadata={"description": "E.164"})
+    country_of_residence = fields.String(dump_only=True)
     email = fields.String(dump_only=True)
     address = fields.String(dump_only=True)
     preferred_language = fields.String(dump_only=True)
@@ -108,16 +109,26 @@ class RelativeListSchema(PageSchema):
 class _RelativeInput(Schema):
     full_name = person_name(NAME_MAX, min_len=1)
     relationship = text(RELATIONSHIP_MAX, min_len=1)
+    country_of_residence = Country(
+        allow_none=True,
+        metadata={
+            "description": "ISO 3166-1 alpha-2 country the relative lives in; a phone number "
+            "written without its country code is read for it."
+        },
+    )
     phone = fields.String(
         allow_none=True,
         validate=[validate.Length(max=PHONE_MAX), no_nul],
-        metadata={"description": "Any common writing; national numbers read for phone_region."},
+        metadata={
+            "description": "Any common writing. Without its country code (+…) it is read for "
+            "phone_region, else country_of_residence; with neither, 422 naming phone."
+        },
     )
     phone_region = Region(
         load_only=True,
         metadata={
-            "description": "ISO 3166-1 alpha-2 hint for national numbers; "
-            "default the organisation's country."
+            "description": "ISO 3166-1 alpha-2 hint for a national number; "
+            "default the relative's country_of_residence (never the organisation's country)."
         },
     )
     email = fields.Email(allow_none=True, validate=[validate.Length(max=EMAIL_MAX), no_nul])

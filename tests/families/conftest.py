@@ -3,6 +3,7 @@ API, canary values that must never appear in clear, audit look-ups."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -19,14 +20,21 @@ from tests.families.helpers import relative_body
 
 @pytest.fixture
 def make_case(database, make_user, org):
-    """`make_case(organisation=None, status=None)` registers a case (through the case service)
-    for a focal point of that organisation and returns its reference."""
+    """`make_case(organisation=None, status=None, registered_days_ago=90)` registers a case
+    (through the case service) for a focal point of that organisation and returns its
+    reference. The case counts as registered `registered_days_ago` days ago, so that past
+    deliveries to its family are possible (none may precede the case)."""
 
-    def factory(organisation: Organisation | None = None, status: str | None = None) -> str:
+    def factory(
+        organisation: Organisation | None = None,
+        status: str | None = None,
+        registered_days_ago: int = 90,
+    ) -> str:
         user = make_user("focal_point", organisation or org)
         with database.session() as s:
             actor = Actor.for_user(s.get(User, user.id))
             case = case_ops.create_case(s, actor, {"given_names": "Ana"})
+            case.created_at -= dt.timedelta(days=registered_days_ago)
             if status is not None:
                 case_ops.set_status_unchecked(s, actor, case, CaseStatus(status), "test set-up")
             return case.reference

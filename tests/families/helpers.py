@@ -21,6 +21,8 @@ def relative_body(**overrides: Any) -> dict[str, Any]:
     body = {
         "full_name": CANARY_NAME,
         "relationship": "mother",
+        # National numbers are read for the relative's country (never the organisation's).
+        "country_of_residence": "SV",
         "phone": CANARY_PHONE,
         "email": CANARY_EMAIL,
         "address": CANARY_ADDRESS,

@@ -45,6 +45,7 @@ def test_liaison_journey_through_the_pages(client, login, make_user, make_case):
         {
             "full_name": CANARY_NAME,
             "relationship": "mother",
+            "country_of_residence": "SV",
             "phone": "7123-4567",
             "email": "rosa@example.org",
             "address": "Calle 1",
@@ -161,7 +162,7 @@ def test_invalid_form_input_is_shown_on_the_form(client, login, make_user, make_
         client,
         f"/cases/{ref}/family",
         family,
-        {"full_name": "Ana", "relationship": "son", "phone": "123"},
+        {"full_name": "Ana", "relationship": "son", "country_of_residence": "SV", "phone": "123"},
         status=422,
     )
     assert "Not a valid phone number." in resp.get_data(as_text=True)
@@ -260,6 +261,7 @@ def test_edit_and_erase_pages(client, login, make_user, make_case):
         {
             "full_name": "Renamed Person",
             "relationship": "son",
+            "country_of_residence": "SV",
             "phone": "7000 0008",
             "version": "1",
         },

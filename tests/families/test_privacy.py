@@ -185,6 +185,7 @@ def test_every_read_and_write_is_audited(liaison, make_case, add_relative, audit
         "fields": [
             "full_name",
             "relationship",
+            "country_of_residence",
             "phone",
             "email",
             "address",
