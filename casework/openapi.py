@@ -85,6 +85,10 @@ CREATE_LINKS: dict[tuple[str, str], dict[str, Any]] = {
             "operationRef": _ref("/api/v1/cases/{reference}/timeline", "get"),
             "parameters": {"path.reference": "$response.body#/reference"},
         },
+        "add_relative": {
+            "operationRef": _ref("/api/v1/cases/{reference}/relatives", "post"),
+            "parameters": {"path.reference": "$response.body#/reference"},
+        },
     },
     ("/api/v1/cases/{reference}/relatives", "post"): _read_and_update(
         "/api/v1/relatives/{relative_id}", "relative_id", "$response.body#/id"

@@ -25,6 +25,7 @@ from casework.audit.reads import append_read
 from casework.audit.trail import AuditActor, PlainActor
 from casework.auth.policy import Actor
 from casework.categories import SHAREABLE, Category, ordered
+from casework.keys import RecordUnreadable, report_unreadable
 
 C = Category
 
@@ -101,22 +102,45 @@ class Resource:
         return dict(getattr(self.model, "__categories__", {}))
 
 
+class Unreadable(str):
+    """What a row of a list shows for a field that cannot be decrypted (`RecordUnreadable`):
+    the page still lists every other record. `translate` is set by the app (no Flask here)."""
+
+    translate: Callable[[str], str] = staticmethod(lambda text: text)
+
+    def __html__(self) -> str:
+        from markupsafe import escape
+
+        return str(escape(Unreadable.translate("[unreadable]")))
+
+
+UNREADABLE = Unreadable("[unreadable]")
+
+
 class Shown(Generic[R]):
     """A record and the categories the actor may see of it.
 
     Attribute access passes through to the record, except for a field of a category that is
     not allowed: that reads as absent (AttributeError), so templates and schemas leave it out.
+    A row of a list (`report` given) shows a field that cannot be decrypted as `UNREADABLE`
+    and reports it; a single record's read raises `RecordUnreadable` (a deliberate 500).
     """
 
-    __slots__ = ("record", "categories", "is_owned", "_fields")
+    __slots__ = ("record", "categories", "is_owned", "_fields", "_report")
 
     def __init__(
-        self, record: R, categories: frozenset[str], is_owned: bool, fields: dict[str, str]
+        self,
+        record: R,
+        categories: frozenset[str],
+        is_owned: bool,
+        fields: dict[str, str],
+        report: Callable[[RecordUnreadable], None] | None = None,
     ):
         self.record = record
         self.categories = categories
         self.is_owned = is_owned
         self._fields = fields
+        self._report = report
 
     def shows(self, category: str) -> bool:
         return category in self.categories
@@ -128,7 +152,13 @@ class Shown(Generic[R]):
     def __getattr__(self, name: str) -> Any:
         if not self.allows(name):
             raise AttributeError(name)
-        return getattr(self.record, name)
+        if self._report is None:
+            return getattr(self.record, name)
+        try:
+            return getattr(self.record, name)
+        except RecordUnreadable as exc:
+            self._report(exc)
+            return UNREADABLE
 
 
 class Access:
@@ -139,6 +169,7 @@ class Access:
         self.actor = actor
         self.purpose = purpose
         self._granted: dict[uuid.UUID, frozenset[str]] = {}
+        self._unreadable: set[tuple[str, str, str]] = set()
 
     # --- who may see what -----------------------------------------------------------------
 
@@ -332,7 +363,9 @@ class Access:
             if narrowed is not None:
                 categories = categories & narrowed
             owned = self.owns(resource, record)
-            shown.append(Shown(record, categories, owned, resource.field_categories))
+            shown.append(
+                Shown(record, categories, owned, resource.field_categories, self.report_unreadable)
+            )
         union: set[str] = set().union(*(s.categories for s in shown)) if shown else set()
         references = [resource.object_id(s.record) for s in shown]
         cases = {resource.case_reference(s.record) for s in shown}
@@ -349,6 +382,14 @@ class Access:
             details={"view": view, "page": page, "count": len(shown), "references": references},
         )
         return shown
+
+    def report_unreadable(self, exc: RecordUnreadable) -> None:
+        """Log and audit (once per request) a field of a listed record that does not decrypt."""
+        where = (exc.table, exc.record_id, exc.field)
+        if where in self._unreadable:
+            return
+        self._unreadable.add(where)
+        report_unreadable(self.session, None if self.is_system else self.actor, exc)
 
 
 def as_uuid(value: Any) -> uuid.UUID | None:
@@ -370,7 +411,20 @@ def same_owner(stmt: Select[Any], resource: Resource, record: Any) -> Select[Any
 def dump(schema: Any, shown: Shown[Any]) -> dict[str, Any]:
     """A marshmallow dump of the record with only the fields of allowed categories."""
     names = [name for name in schema.fields if shown.allows(name)]
-    return type(schema)(only=names).dump(shown.record)
+    try:
+        return type(schema)(only=names).dump(shown.record)
+    except RecordUnreadable as exc:
+        if shown._report is None:
+            raise  # a single record's read: a deliberate 500 record_unreadable
+        shown._report(exc)
+    # A row of a list with a field that does not decrypt: every field that does, and a flag.
+    row: dict[str, Any] = {"unreadable": True}
+    for name in names:
+        try:
+            row.update(type(schema)(only=[name]).dump(shown.record))
+        except RecordUnreadable as exc:
+            shown._report(exc)
+    return row
 
 
 def records(shown: Iterable[Shown[R]]) -> list[R]:

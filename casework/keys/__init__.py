@@ -1,7 +1,7 @@
 """Subject data keys, encrypted model fields and blind-index entries: the bridge between the
 pure crypto layer and the database. Domains declare `Encrypted` fields and never touch keys."""
 
-from casework.keys.fields import Encrypted, EncryptedMixin
+from casework.keys.fields import Encrypted, EncryptedMixin, RecordUnreadable, report_unreadable
 from casework.keys.models import BlindIndexEntry, DataKey
 from casework.keys.service import (
     DESCRIPTION_TERMS,
@@ -26,11 +26,13 @@ __all__ = [
     "Encrypted",
     "EncryptedMixin",
     "KeyringHolder",
+    "RecordUnreadable",
     "ShreddedKey",
     "create_data_key",
     "indexer",
     "owners_matching",
     "plaintext_key",
+    "report_unreadable",
     "set_index",
     "shred_data_key",
 ]

@@ -12,16 +12,76 @@ binding it to `table.field:row-id`. Views and services never see keys.
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from typing import Any
 
 from sqlalchemy import ForeignKey, Uuid
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
-from casework.crypto import DecryptionError, decrypt_field, encrypt_field
-from casework.errors import InvalidInput
+from casework.audit.trail import AuditActor, PlainActor, append
+from casework.crypto import CryptoError, DecryptionError, decrypt_field, encrypt_field
+from casework.errors import CaseworkError, InvalidInput
 from casework.keys.models import DataKey
 from casework.keys.service import ShreddedKey, plaintext_key
+
+log = logging.getLogger("casework.keys")
+
+
+class RecordUnreadable(CaseworkError, DecryptionError):
+    """One field of one record cannot be decrypted: its ciphertext was damaged, or its data key
+    does not open (moved to another organisation, wrapped under a key the key file lacks).
+
+    A server-side fault, not bad input, and a retry will not help: 500 `record_unreadable`.
+    Carries where it happened (table, row id, field name), never a value.
+    """
+
+    status = 500
+    code = "record_unreadable"
+    MESSAGE = (
+        "This record cannot be decrypted; it has been reported to the administrators. "
+        "Other records are not affected."
+    )
+
+    def __init__(self, obj: Any, field: str, reason: str):
+        super().__init__(self.MESSAGE)
+        self.table: str = obj.__tablename__
+        self.record_id = str(obj.id)
+        self.field = field
+        self.reason = reason
+        self.case_reference: str | None = (
+            obj.__dict__.get("reference") if self.table == "cases" else None
+        )
+        owner = getattr(obj, "organisation_id", None)
+        if owner is None and obj.data_key is not None:
+            owner = obj.data_key.organisation_id
+        self.owner: uuid.UUID | None = owner
+
+
+def report_unreadable(session: Any, actor: AuditActor | None, exc: RecordUnreadable) -> None:
+    """Log and audit an unreadable field: the record and the field's name, never a value. The
+    event is written in `session` (the caller commits it); without an actor, it is recorded for
+    the organisation that owns the record."""
+    log.error(
+        "record unreadable: %s %s field %s (%s)", exc.table, exc.record_id, exc.field, exc.reason
+    )
+    if actor is None or actor.organisation_id is None:
+        actor = PlainActor(
+            user_id=getattr(actor, "user_id", None),
+            organisation_id=exc.owner,
+            role=getattr(actor, "role", "system"),
+            request_id=getattr(actor, "request_id", None),
+        )
+    append(
+        session,
+        actor,
+        "record.unreadable",
+        object_type=exc.table,
+        object_id=exc.record_id,
+        case_reference=exc.case_reference,
+        decision="deny",
+        details={"field": exc.field, "reason": exc.reason},
+    )
 
 
 class EncryptedMixin:
@@ -92,13 +152,18 @@ class Encrypted:
         envelope = getattr(obj, self.column)
         if envelope is None:
             return None
-        _check_owner(obj)
         try:
-            dek = plaintext_key(obj.data_key)
-        except ShreddedKey:
-            return None
-        raw = decrypt_field(dek, envelope, self._aad(obj)).decode("utf-8")
-        return json.loads(raw) if self.kind == "json" else raw
+            _check_owner(obj)
+            try:
+                dek = plaintext_key(obj.data_key)
+            except ShreddedKey:
+                return None
+            raw = decrypt_field(dek, envelope, self._aad(obj)).decode("utf-8")
+            return json.loads(raw) if self.kind == "json" else raw
+        except (CryptoError, UnicodeDecodeError, ValueError) as exc:
+            # CryptoError: damaged ciphertext, a data key that does not open (another
+            # organisation's, a KEK the key file lacks). The reason is the error's type only.
+            raise RecordUnreadable(obj, self.name, type(exc).__name__) from None
 
     def __set__(self, obj: Any, value: Any) -> None:
         if obj.id is None:

@@ -279,3 +279,120 @@ def test_a_locked_sqlite_database_is_503_not_500(outage, make_user, make_token):
         fault.end()
     assert resp.status_code == 503
     assert resp.json["error"]["code"] == "unavailable"
+
+
+# --- a record that does not decrypt -----------------------------------------------------------
+
+
+def _case_row(database, reference: str) -> tuple:
+    with database.engine.connect() as conn:
+        return conn.execute(
+            text("SELECT id, given_names_enc FROM cases WHERE reference = :r"), {"r": reference}
+        ).one()
+
+
+def _corrupt_given_names(database, reference: str) -> str:
+    """Flip one byte of the case's encrypted given names in the raw database; its row id."""
+    row_id, envelope = _case_row(database, reference)
+    damaged = bytearray(envelope)
+    damaged[-1] ^= 0x01
+    with database.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE cases SET given_names_enc = :v WHERE reference = :r"),
+            {"v": bytes(damaged), "r": reference},
+        )
+    return str(row_id if not isinstance(row_id, bytes) else row_id.hex())
+
+
+def _unreadable_events(database) -> list[AuditEvent]:
+    with database.session() as s:
+        stmt = select(AuditEvent).where(AuditEvent.action == "record.unreadable")
+        return list(s.scalars(stmt.order_by(AuditEvent.seq)))
+
+
+@pytest.fixture
+def two_cases(api):
+    focal = api("focal_point")
+    bad = focal.post("/cases", json=CASE | {"given_names": "Marisol"}).json["reference"]
+    good = focal.post("/cases", json=CASE | {"given_names": "Rosa"}).json["reference"]
+    return focal, bad, good
+
+
+def test_a_corrupted_field_fails_that_record_only_and_is_audited(two_cases, database, caplog):
+    focal, bad, good = two_cases
+    _corrupt_given_names(database, bad)
+
+    resp = focal.get(f"/cases/{bad}")
+    assert resp.status_code == 500
+    error = resp.json["error"]
+    assert error["code"] == "record_unreadable"
+    assert error["message"].startswith("This record cannot be decrypted; it has been reported")
+    assert "Marisol" not in resp.get_data(as_text=True)
+
+    (event,) = _unreadable_events(database)
+    assert event.case_reference == bad and event.object_type == "cases"
+    assert event.details["field"] == "given_names"
+    assert event.actor_id == focal.user.id
+    logged = [r.getMessage() for r in caplog.records if "unreadable" in r.getMessage()]
+    assert logged and "given_names" in logged[0]
+    assert not any("Marisol" in m or "Rosa" in m for m in logged)
+
+    assert focal.get(f"/cases/{good}").json["given_names"] == "Rosa"
+    listed = focal.get("/cases")
+    assert listed.status_code == 200
+    items = {i["reference"]: i for i in listed.json["items"]}
+    assert items[bad]["unreadable"] is True and "given_names" not in items[bad]
+    assert items[bad]["family_names"] == "Pérez"  # what still decrypts is shown
+    assert items[good]["given_names"] == "Rosa" and not items[good].get("unreadable")
+    assert len(_unreadable_events(database)) == 2  # the list's failure is audited too
+    # A new case like the damaged one is still registered (the duplicate check skips it).
+    again = focal.post("/cases", json=CASE | {"given_names": "Marisol"})
+    assert again.status_code == 201, again.json
+
+
+def test_pages_list_the_damaged_case_as_unreadable_and_its_page_says_why(
+    two_cases, database, client
+):
+    focal, bad, good = two_cases
+    _corrupt_given_names(database, bad)
+    sign_in(client, focal.user)
+
+    listed = client.get("/cases")
+    assert listed.status_code == 200
+    body = listed.get_data(as_text=True)
+    assert "[unreadable]" in body and "Rosa" in body and bad in body
+
+    page = client.get(f"/cases/{bad}")
+    assert page.status_code == 500 and page.mimetype == "text/html"
+    text_ = page.get_data(as_text=True)
+    assert "This record cannot be decrypted" in text_
+    assert "Traceback" not in text_ and "DecryptionError" not in text_
+    assert client.get(f"/cases/{good}").status_code == 200
+
+
+def test_a_case_whose_data_key_does_not_open_is_unreadable_not_an_unhandled_500(
+    api, make_org, database
+):
+    """The case row moved to another organisation in the database: its key is bound to the
+    first, so it does not decrypt for the second (a deliberate 500, not 'internal')."""
+    focal = api("focal_point")
+    moved = focal.post("/cases", json=CASE).json["reference"]
+    other = make_org("GT")
+    elsewhere = api("focal_point", other)
+    own = elsewhere.post("/cases", json=CASE | {"given_names": "Lucía"}).json["reference"]
+    with database.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE cases SET organisation_id = :o WHERE reference = :r"),
+            {"o": other.id if is_postgres() else other.id.hex, "r": moved},
+        )
+
+    resp = elsewhere.get(f"/cases/{moved}")
+    assert resp.status_code == 500
+    assert resp.json["error"]["code"] == "record_unreadable"
+    listed = elsewhere.get("/cases")
+    assert listed.status_code == 200
+    items = {i["reference"]: i for i in listed.json["items"]}
+    assert items[moved]["unreadable"] is True
+    assert items[own]["given_names"] == "Lucía"
+    events = _unreadable_events(database)
+    assert events and all(e.organisation_id == other.id for e in events)
