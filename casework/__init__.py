@@ -12,6 +12,7 @@ from flask import Flask, redirect, render_template, request, url_for
 from flask_babel import Babel
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.exc import OperationalError
 
 from casework import errors, web
 from casework.db import Database
@@ -30,19 +31,41 @@ def _select_locale() -> str:
     return request.accept_languages.best_match(LANGUAGES) or "en"
 
 
-def load_keyring(settings: Settings):
-    """Load the key file; outside production, generate it on first start and say so once."""
+def load_keyring(settings: Settings, database: Database | None = None):
+    """Load the key file and check it against the database; refuse to start (one-line
+    `ConfigurationError`) when it is missing, unreadable, not a key file, or does not open the
+    data keys the database holds. Outside production a missing key file is generated, but only
+    for a database that holds no data keys yet (a new one would never open them)."""
     from casework.crypto import KeyringError, generate_keyring_file
+    from casework.keys.check import check_key_file, count_data_keys
     from casework.keys.service import holder_for_file
 
     path = Path(settings.keyring_file)
-    if not path.exists() and settings.generate_secrets:
-        generate_keyring_file(path)
-        sys.stderr.write(f"casework: generated a new key file in {path}\n")
     try:
-        return holder_for_file(str(path))
-    except KeyringError as exc:
-        raise ConfigurationError(str(exc)) from None
+        if not path.exists():
+            existing = count_data_keys(database.engine) if database is not None else 0
+            if existing:
+                raise ConfigurationError(
+                    f"key file {path} is missing, and the database holds {existing} data keys "
+                    "that only it opens: restore it from the key-file backup (a new key file "
+                    "would open none of them)"
+                )
+            if not settings.generate_secrets:
+                raise ConfigurationError(f"key file {path} is missing")
+            generate_keyring_file(path)
+            sys.stderr.write(f"casework: generated a new key file in {path}\n")
+        try:
+            holder = holder_for_file(str(path))
+        except KeyringError as exc:
+            raise ConfigurationError(str(exc)) from None
+        if database is not None:
+            check_key_file(database.engine, holder.get(), str(path))
+    except OperationalError as exc:
+        raise ConfigurationError(
+            "the database is unreachable, so the key file cannot be checked against it "
+            f"({type(exc).__name__}); start again once it answers"
+        ) from None
+    return holder
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Flask:
@@ -51,9 +74,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     settings = settings or load_settings()
     settings = ensure_secret_key(settings)
-    holder = load_keyring(settings)
     if database is None:
         database = Database(settings.database_url)
+    holder = load_keyring(settings, database)
     database.info.update(
         keyring_holder=holder,
         indexer=make_indexer(holder.get().index_key, settings.planned_rows),
@@ -91,6 +114,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     csrf.init_app(app)
     errors.register_error_handlers(app)
     app.register_error_handler(CSRFError, _csrf_error)
+    _register_fault_handlers(app)
 
     from casework.auth import context, operations
 
@@ -156,6 +180,43 @@ def web_actor() -> Any:
         return current_actor()
     except Exception:  # noqa: BLE001 - rendering an error page must not fail on this
         return None
+
+
+def _register_fault_handlers(app: Flask) -> None:
+    from flask_babel import gettext
+
+    from casework.access.gateway import Unreadable
+    from casework.keys import RecordUnreadable
+
+    Unreadable.translate = staticmethod(gettext)
+    app.register_error_handler(RecordUnreadable, _record_unreadable)
+
+
+def _record_unreadable(exc: Any) -> Any:
+    """One record does not decrypt: nothing the request wrote is kept, the failure is logged and
+    audited (the record and the field's name, never a value), and the answer is a deliberate
+    500 `record_unreadable`, which a retry will not change."""
+    from flask import g
+    from flask_babel import gettext
+
+    from casework.keys import report_unreadable
+    from casework.web import db_session, discard_changes
+
+    discard_changes()
+    try:
+        report_unreadable(db_session(), web_actor(), exc)
+        g.commit_on_error = True  # the audit event only: the rest was rolled back above
+    except Exception as audit_exc:  # noqa: BLE001 - the answer must still be given
+        discard_changes()
+        log.error("could not audit an unreadable record (%s)", type(audit_exc).__name__)
+    return errors._render(
+        500,
+        exc.code,
+        gettext(
+            "This record cannot be decrypted; it has been reported to the administrators. "
+            "Other records are not affected."
+        ),
+    )
 
 
 def _csrf_error(exc: CSRFError) -> Any:
