@@ -11,7 +11,7 @@ from typing import Any
 
 from marshmallow import ValidationError, validate
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from casework import registry
 from casework.access import record_change
@@ -147,6 +147,11 @@ def _check_email(raw: str) -> str:
 
 
 def _ensure_live(relative: Relative) -> None:
+    """409 for an erased relative. Their data-key row is locked and read again first, so an
+    erasure at the same time either ends before this check (which then refuses) or waits for
+    this write to commit (and then removes what it wrote): nothing is written under a key
+    destroyed meanwhile, no index value or live consent survives an erasure."""
+    _lock_data_key(object_session(relative), relative)
     if relative.is_erased:
         raise RelativeErased("This relative was erased: their contacts can no longer be used.")
 
@@ -301,7 +306,6 @@ def erase_relative(
 
     The non-personal facts of the notification history (kind, dates, channel, outcome) stay.
     """
-    _lock_data_key(session, relative)
     _ensure_live(relative)
     withdrawn = _withdraw_all(session, actor, relative)
     removed = shred_data_key(session, relative.data_key)

@@ -7,6 +7,7 @@ SQLite serialises every request (BEGIN IMMEDIATE), so only PostgreSQL can show t
 from __future__ import annotations
 
 import threading
+import uuid
 from collections import Counter, defaultdict
 
 import pytest
@@ -15,6 +16,7 @@ from sqlalchemy import func, select
 from casework.audit import AuditEvent
 from casework.cases.models import Case
 from casework.families.models import Consent, Relative, RelativeErasure
+from casework.keys import BlindIndexEntry, DataKey
 from tests.cases.workers import ThreadCaller, concurrent_app, run_in_threads
 from tests.families.helpers import relative_body
 from tests.helpers import is_postgres
@@ -187,3 +189,69 @@ def test_a_relative_erased_twice_at_once_while_their_consent_is_withdrawn(
     result = cli("audit", "verify")
     assert result.exit_code == 0, result.output
     assert result.output.strip() == f"audit chain intact: {total} events"
+
+
+def test_nothing_is_written_under_a_key_erased_meanwhile(
+    own_app, case_ref, make_user, make_token, database
+):
+    """Each of six relatives is erased while their phone is changed and a consent is given at
+    once. Whichever comes first, the erasure leaves no blind-index value of theirs behind (the
+    hotline could still narrow on it) and no live consent of an erased relative."""
+    relatives_count = 6
+    token = make_token(make_user("family_liaison"))
+    caller = ThreadCaller(own_app, token)
+    relatives = []
+    for n in range(relatives_count):
+        relative = caller.post(
+            f"/cases/{case_ref}/relatives",
+            json=relative_body(full_name=f"Ana Racing {n}", phone=f"+503 7100 {n:04d}"),
+        )
+        assert relative.status_code == 201, relative.json
+        relatives.append(relative.json["id"])
+    answers: list[tuple[str, int, dict]] = []
+    lock = threading.Lock()
+
+    def work(n: int) -> None:
+        me = ThreadCaller(own_app, token)
+        which, role = divmod(n, 3)
+        relative_id = relatives[which]
+        if role == 0:
+            kind = "erase"
+            resp = me.post(f"/relatives/{relative_id}/erase", json={"confirm": True})
+        elif role == 1:
+            kind = "update"
+            body = {"version": 1, "phone": f"+503 7200 {which:04d}"}
+            resp = me.patch(f"/relatives/{relative_id}", json=body)
+        else:
+            kind = "consent"
+            body = {"purpose": "tracing", "scope": [{"kind": "any"}]}
+            resp = me.post(f"/relatives/{relative_id}/consents", json=body)
+        with lock:
+            answers.append((kind, resp.status_code, resp.get_json()))
+
+    assert run_in_threads(3 * relatives_count, work) == []
+
+    assert {(kind, status) for kind, status, _ in answers if kind == "erase"} == {("erase", 200)}
+    for kind, status, body in answers:
+        assert status in (200, 201, 409), (kind, status, body)
+        if status == 409:
+            assert body["error"]["code"] == "relative_erased"
+    with database.session() as s:
+        keys = list(
+            s.scalars(
+                select(Relative.data_key_id).where(Relative.id.in_(map(uuid.UUID, relatives)))
+            )
+        )
+        assert all(k.is_shredded for k in s.scalars(select(DataKey).where(DataKey.id.in_(keys))))
+        left = s.scalar(
+            select(func.count())
+            .select_from(BlindIndexEntry)
+            .where(BlindIndexEntry.data_key_id.in_(keys))
+        )
+        live = s.scalar(
+            select(func.count())
+            .select_from(Consent)
+            .where(Consent.data_key_id.in_(keys), Consent.withdrawn_at.is_(None))
+        )
+    assert left == 0
+    assert live == 0
