@@ -35,10 +35,24 @@ def _refusal(settings, database) -> str:
     return message
 
 
-def _other_key_file(tmp_path) -> str:
+def _other_key_file(tmp_path, version: int | None = None) -> str:
+    """Another instance's key file; with `version`, its one KEK carries that version number
+    (as this instance's current one does), so only the key itself differs."""
     path = tmp_path / "other-instance.json"
     generate_keyring_file(path)
+    if version is not None:
+        with open(path, encoding="utf-8") as fh:
+            doc = json.load(fh)
+        doc["keks"] = {str(version): doc["keks"][str(doc["current_kek"])]}
+        doc["current_kek"] = version
+        path.write_text(json.dumps(doc))
+        os.chmod(path, 0o600)
     return str(path)
+
+
+def _current_version(settings) -> int:
+    with open(settings.keyring_file, encoding="utf-8") as fh:
+        return json.load(fh)["current_kek"]
 
 
 def test_a_missing_key_file_is_made_for_a_new_database_only(
@@ -65,7 +79,7 @@ def test_a_missing_key_file_is_made_for_a_new_database_only(
 
 @pytest.mark.parametrize("env", ["testing", "production"])
 def test_another_instances_key_file_is_refused(settings, database, with_data_keys, tmp_path, env):
-    other = _other_key_file(tmp_path)
+    other = _other_key_file(tmp_path, _current_version(settings))
     message = _refusal(settings.with_(env=env, keyring_file=other, secret_key="p" * 48), database)
     assert "does not open" in message and other in message
     # The instance's own key file starts on the same database.
@@ -76,9 +90,7 @@ def test_a_key_file_without_the_kek_that_wraps_the_data_keys_is_refused(
     settings, database, with_data_keys, tmp_path
 ):
     """An older copy or another instance's file whose versions do not include the one in use."""
-    with open(settings.keyring_file, encoding="utf-8") as fh:
-        doc = json.load(fh)
-    used = doc["current_kek"]
+    used = _current_version(settings)
     with open(_other_key_file(tmp_path), encoding="utf-8") as fh:
         other = json.load(fh)
     other["keks"] = {str(used + 1): other["keks"][str(other["current_kek"])]}
