@@ -7,7 +7,9 @@ The error statuses are derived from what every API endpoint shares (casework.api
 token (401), an action the role must be allowed (403), a JSON body that can be malformed (400),
 too large (413), of another type (415) or invalid (422), path and body references to records
 that may be out of reach (404), and writes that may meet a stale version, a four-eyes rule or a
-state that forbids them (409). Any other status falls to `default`, in the same shape."""
+state that forbids them (409); and the two faults on the server's side, 503 while the database
+cannot be reached and 500 for a record that does not decrypt. Any other status falls to
+`default`, in the same shape."""
 
 from __future__ import annotations
 
@@ -128,7 +130,9 @@ def _refers_to_records(names: set[str]) -> bool:
 
 def error_statuses(spec: APISpec, path: str, method: str, operation: dict[str, Any]) -> set[int]:
     """The error statuses `method path` can answer."""
-    statuses = {401, 403}
+    # Every operation needs the database (503 unavailable while it cannot be reached) and may
+    # meet a record that does not decrypt (500 record_unreadable): the two server-side faults.
+    statuses = {401, 403, 500, 503}
     has_body = "requestBody" in operation
     if has_body:
         statuses |= {400, 413, 415, 422}
