@@ -30,7 +30,7 @@ db = Database(url)
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
 rows = []
 dek = new_data_key()
-for i in range(N):
+for _ in range(N):
     k = DataKey(id=uuid.uuid4(), subject_type="case", organisation_id=None, binding=2)
     v, w = wrap_data_key(kr, dek, binding_of(k))
     rows.append(
@@ -45,7 +45,7 @@ for i in range(N):
     )
 with db.engine.begin() as c:
     c.execute(insert(DataKey), rows)
-for _ in range(3):
+for _run in range(3):
     t = time.perf_counter()
     check_key_file(db.engine, kr, "k.json")
     print(f"{N} keys: check {1000 * (time.perf_counter() - t):.1f} ms")
