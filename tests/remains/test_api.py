@@ -290,14 +290,17 @@ HOSTILE_BUT_VALID = [
     "'; DROP TABLE remains; --",
     "<script>alert('x')</script>",
     "Cicatriz en la rodilla izquierda · ندبة على الركبة · 膝の傷 · 🦅",
-    "\u202eevil bidi override",
+    # A direction mark is text; a bidi override is refused (tests/platform/test_input_hygiene.py).
+    "\u200fRLM-marked \u05e9\u05dc\u05d5\u05dd",
     "line one\nline two\ttabbed",
 ]
 
 
 @pytest.mark.parametrize("value", HOSTILE_BUT_VALID)
 def test_strange_but_valid_text_round_trips(forensic, value):
-    body = remains_body(found_place=value[:500], distinguishing_marks=value, effects=value)
+    # The place is one line of text: no line breaks or tabs there.
+    place = " ".join(value.split())[:500]
+    body = remains_body(found_place=place, distinguishing_marks=value, effects=value)
     resp = forensic.post("/remains", json=body)
     assert resp.status_code == 201, resp.json
     again = forensic.get(f"/remains/{resp.json['id']}").json
