@@ -224,7 +224,7 @@ def _is_filled(data: dict[str, Any]) -> bool:
 class StatusForm(CaseworkForm):
     status = SelectField(_l("New status"), validate_choice=False)
     closure_reason = SelectField(_l("Closure reason"), validate_choice=False)
-    duplicate_of = StringField(_l("Duplicate of (reference; with closure reason Duplicate)"))
+    duplicate_of = StringField(_l("Duplicate of (the reference of the case it duplicates)"))
     note = TextAreaField(_l("Note (required)"))
     version = HiddenField()
     submit = SubmitField(_l("Change status"))

@@ -90,12 +90,11 @@ class RelativeForm(CaseworkForm):
     # Chosen by name (choices set in __init__); a phone number without its country code is
     # read for this country.
     country_of_residence = SelectField(
-        _l("Country of residence"), validate_choice=False, default=""
+        _l("Country of residence (a phone number without its country code is read for it)"),
+        validate_choice=False,
+        default="",
     )
-    phone = StringField(
-        _l("Phone (with its country code, e.g. +380…, unless the country of residence is given)"),
-        render_kw={"type": "tel", "autocomplete": "off"},
-    )
+    phone = StringField(_l("Phone"), render_kw={"type": "tel", "autocomplete": "off"})
     phone_region = StringField(
         _l("Country of a national phone number (ISO code, default the country of residence)"),
         render_kw={"maxlength": 2, "size": 3},

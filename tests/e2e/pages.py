@@ -263,10 +263,15 @@ class FamilyPage(Site):
         language: str,
         channel: str,
         reporting_person: bool,
+        country_of_residence: str | None = None,
     ) -> RelativePage:
         p = self.page
         p.get_by_label("Full name").fill(full_name)
         p.get_by_label("Relationship to the missing person").fill(relationship)
+        if country_of_residence:
+            p.get_by_role("combobox", name=re.compile("^Country of residence")).select_option(
+                country_of_residence
+            )
         p.get_by_label("Phone", exact=True).fill(phone)
         p.get_by_label("Email", exact=True).fill(email)
         p.get_by_label("Preferred language").fill(language)

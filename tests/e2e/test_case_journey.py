@@ -137,7 +137,10 @@ def test_focal_point_registers_finds_edits_and_closes_a_case(page, make_user):
     assert case.status() == "closed"
     assert case.closure_reason() == "withdrawn_by_family"
     expect(page.locator("#case-closure-reason")).to_have_text("Withdrawn by the family")
-    expect(case.status_section()).to_have_count(0)  # nothing follows "closed"
+    # The one move from "closed" is reopening (a focal point, with a note).
+    options = case.status_section().get_by_label("New status").locator("option")
+    expect(options).to_have_count(1)
+    expect(options.first).to_have_attribute("value", "active_search")
 
     # The timeline tells the whole story, oldest first.
     assert case.timeline_kinds() == [

@@ -90,6 +90,7 @@ def test_liaison_adds_a_relative_records_consent_and_notifications(page, make_us
     relative = family.add_relative(
         full_name=RELATIVE,
         relationship="mother",
+        country_of_residence="SV",  # a number without its country code is read for it
         phone="7123 4567",
         email=EMAIL,
         language="es",
