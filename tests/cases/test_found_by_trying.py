@@ -296,3 +296,35 @@ def test_every_case_carries_its_reference_number(focal, three, database):
     with database.session() as s:
         rows = s.execute(select(Case.reference, Case.reference_number)).all()
     assert {ref: number for ref, number in rows} == {ref: int(ref.split("-")[2]) for ref in three}
+
+
+@pytest.mark.once
+def test_migration_0009_backfills_the_reference_numbers(tmp_path):
+    """Cases registered before 0009 get their number from their reference."""
+    import sqlite3
+
+    from casework import migrate
+    from casework.db import make_engine
+
+    url = f"sqlite:///{tmp_path / 'before.db'}"
+    migrate.upgrade(url, "0008")
+    refs = ["SLV-2025-000012", "GTM-2026-000345", "SLV-2026-1234567"]
+    raw = sqlite3.connect(tmp_path / "before.db")  # foreign keys off: bare rows suffice
+    with raw:
+        for i, ref in enumerate(refs):
+            raw.execute(
+                "INSERT INTO cases (id, reference, organisation_id, status, version, sex, "
+                "languages, route_countries, protection_targets, created_at, updated_at, "
+                "data_key_id) VALUES (?, ?, ?, 'reported', 1, 'unknown', '[]', '[]', '[]', "
+                "'2026-01-01 00:00:00', '2026-01-01 00:00:00', ?)",
+                (f"{i:032x}", ref, "0" * 31 + "f", "0" * 31 + "e"),
+            )
+    raw.close()
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = dict(conn.execute(text("SELECT reference, reference_number FROM cases")).all())
+    finally:
+        engine.dispose()
+    assert rows == {"SLV-2025-000012": 12, "GTM-2026-000345": 345, "SLV-2026-1234567": 1234567}
