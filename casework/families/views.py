@@ -57,6 +57,7 @@ from casework.families.schemas import (
     RelativeUpdateSchema,
 )
 from casework.forms import version_of
+from casework.vocabulary import country_name
 from casework.web import db_session, discard_changes
 
 bp = Blueprint("families", __name__)
@@ -74,6 +75,7 @@ def _labels() -> dict[str, Any]:
         "kind_labels": forms.KIND_LABELS,
         "outcome_labels": forms.OUTCOME_LABELS,
         "support_labels": forms.SUPPORT_LABELS,
+        "country_name": country_name,
     }
 
 

@@ -100,6 +100,10 @@ def test_the_family_page_reads_a_national_number_for_the_relatives_country(
     assert saved.status_code == 302, saved.get_data(as_text=True)[:2000]
     [rel] = liaison.get(f"/cases/{case_ref}/relatives").json["items"]
     assert rel["phone"] == "+380671234567"
+    shown = _page(client, f"/relatives/{rel['id']}")
+    assert '<dd id="country_of_residence">Ukraine</dd>' in shown
+    edit = _page(client, f"/relatives/{rel['id']}/edit")
+    assert '<option selected value="UA">' in edit
 
 
 # --- defect 6: consents and deliveries that cannot be --------------------------------------------
