@@ -46,7 +46,7 @@ def test_create_answers_201_with_the_whole_record_and_e164_phone(liaison, case_r
     assert resp.headers["Location"].endswith(f"/api/v1/relatives/{body['id']}")
 
 
-def test_national_number_is_read_for_the_organisations_country(liaison, case_ref):
+def test_national_number_is_read_for_the_relatives_country_of_residence(liaison, case_ref):
     resp = liaison.post(f"/cases/{case_ref}/relatives", json=relative_body(phone="7123-4567"))
     assert resp.status_code == 201, resp.json
     assert resp.json["phone"] == CANARY_E164
