@@ -27,6 +27,7 @@ EXPECTED: dict[str, set[str]] = {
     "case.read": {"focal_point", "family_liaison", "forensic"},
     "case.write": {"focal_point"},
     "case.status": {"focal_point"},
+    "case.reopen": {"focal_point"},
     "case.link_duplicate": {"focal_point"},
     # families
     "relatives.read": {"family_liaison", "focal_point"},
