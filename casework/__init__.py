@@ -69,7 +69,36 @@ def load_keyring(settings: Settings, database: Database | None = None):
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Flask:
-    """Build the application; refuses to start (ConfigurationError) on unsafe production set-up."""
+    """Build the application; refuses to start (ConfigurationError) on unsafe production set-up.
+
+    Under gunicorn the refusal is also gunicorn's own "the application failed to load" error,
+    which gunicorn prints as the one line of its message, without a traceback (see
+    `_server_refusal`)."""
+    try:
+        return _build_app(settings, database)
+    except ConfigurationError as exc:
+        refusal = _server_refusal(exc)
+        if refusal is None:
+            raise
+        raise refusal from None
+
+
+def _server_refusal(exc: ConfigurationError) -> ConfigurationError | None:
+    """The refusal as gunicorn reports a failed application load, when gunicorn is running
+    (its modules are loaded): a ConfigurationError that is also a gunicorn AppImportError (a
+    worker prints its message, one line, and gunicorn stops with exit 4, "App failed to load")
+    and a RuntimeError (with --preload, the master prints "Error: <message>" and exits 1).
+    None outside gunicorn: library callers and tests get the ConfigurationError itself."""
+    gunicorn_errors = sys.modules.get("gunicorn.errors")
+    if gunicorn_errors is None:
+        return None
+    refusal = type(
+        "StartRefused", (ConfigurationError, gunicorn_errors.AppImportError, RuntimeError), {}
+    )
+    return refusal(f"casework cannot start: {exc}")
+
+
+def _build_app(settings: Settings | None, database: Database | None) -> Flask:
     from casework.keys.service import make_indexer
 
     settings = settings or load_settings()
