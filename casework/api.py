@@ -82,7 +82,8 @@ def parse_json_body(body: bytes) -> Any:
             code="too_deep",
         )
     try:
-        text = body.decode("utf-8-sig")
+        # Not "utf-8-sig": JSON text has no byte-order mark (RFC 8259 §8.1), so one is malformed.
+        text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise BadRequest(
             "The request body is not valid JSON: it is not UTF-8 text.",
@@ -95,6 +96,12 @@ def parse_json_body(body: bytes) -> Any:
             f"The request body is not valid JSON: {exc.msg} at line {exc.lineno}, "
             f"column {exc.colno}.",
             {"json": [f"{exc.msg} at line {exc.lineno}, column {exc.colno}."]},
+        ) from None
+    except ValueError:
+        # Python refuses to read an integer of more than 4,300 digits (int_max_str_digits).
+        raise BadRequest(
+            "The request body is not valid JSON: a number in it is too long.",
+            {"json": ["A number is too long."]},
         ) from None
     except RecursionError:  # pragma: no cover - the depth bound comes first
         raise BadRequest("The request body is nested too deeply.", code="too_deep") from None

@@ -26,6 +26,7 @@ _FAULT_MESSAGES = {
         "(U+202A-U+202E, U+2066-U+2069)."
     ),
     "control": _l("Text may not contain control characters."),
+    "invisible": _l("Text may not contain noncharacters or tag characters."),
     "line_break": _l("This field is one line: it may not contain line breaks or tabs."),
 }
 

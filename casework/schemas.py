@@ -8,6 +8,7 @@ import unicodedata
 from enum import Enum
 from typing import Any
 
+import regex
 from marshmallow import Schema, ValidationError, fields, validate
 
 from casework import vocabulary
@@ -26,9 +27,19 @@ LANGUAGE_TAG_MAX = 35
 #: zero-width (non-)joiners (U+200C, U+200D). They are ordinary in Arabic, Hebrew, Persian and
 #: Indic text and change no character's order on their own; a name made only of such invisible
 #: characters is still refused, because a name must contain a letter (see `has_letter`).
-_FORBIDDEN = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+#:
+#: Also refused: noncharacters (U+FDD0-U+FDEF and the last two code points of every plane), which
+#: Unicode reserves for a program's own use, and the tag characters (U+E0000-U+E007F), which
+#: hide text that shows as nothing ("Ana" followed by invisible tags).
+_FORBIDDEN = regex.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+    "\\p{Noncharacter_Code_Point}\U000e0000-\U000e007f]"
 )
+#: What shows on a screen: anything but space, control and format characters and the code points
+#: Unicode says to render as nothing (Default_Ignorable_Code_Point: zero-width spaces and
+#: joiners, the Hangul fillers U+3164/U+115F/U+FFA0, variation selectors...). Text with none of
+#: it is blank, however long.
+_VISIBLE = regex.compile(r"[^\s\p{Cc}\p{Cf}\p{Z}\p{Default_Ignorable_Code_Point}]")
 _LINE_BREAKS = re.compile("[\t\n\r\u2028\u2029]")
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
@@ -40,6 +51,7 @@ TEXT_FAULTS = {
     "bidi": "Text may not contain bidirectional override, embedding or isolate characters "
     "(U+202A-U+202E, U+2066-U+2069).",
     "control": "Text may not contain control characters.",
+    "invisible": "Text may not contain noncharacters or tag characters.",
     "line_break": "This field is one line: it may not contain line breaks or tabs.",
 }
 
@@ -53,7 +65,9 @@ def text_fault(value: str, *, multiline: bool = True) -> str | None:
             return "surrogate"
         if char == "\x00":
             return "nul"
-        return "bidi" if char in _BIDI else "control"
+        if char in _BIDI:
+            return "bidi"
+        return "control" if unicodedata.category(char) == "Cc" else "invisible"
     if not multiline and _LINE_BREAKS.search(value):
         return "line_break"
     return None
@@ -66,8 +80,15 @@ def text_problem(value: str, *, multiline: bool = True) -> str | None:
 
 
 def has_letter(value: str) -> bool:
-    """True when `value` holds at least one letter (Unicode category L*) of any script."""
-    return any(unicodedata.category(c)[0] == "L" for c in value)
+    """True when `value` holds at least one letter (Unicode category L*) of any script that
+    shows: the Hangul fillers are letters by category but render as nothing."""
+    return any(unicodedata.category(c)[0] == "L" and _VISIBLE.match(c) for c in value)
+
+
+def is_blank(value: str) -> bool:
+    """True when nothing of `value` shows (only spaces, format characters such as zero-width
+    spaces and joiners, and other default-ignorable code points)."""
+    return _VISIBLE.search(value) is None
 
 
 def check_text(value: str, *, multiline: bool = True) -> None:
@@ -107,8 +128,13 @@ class Text(fields.String):
         text = super()._deserialize(value, attr, data, **kwargs)
         check_text(text, multiline=self.multiline)
         text = text.strip()
-        if self.is_name and text and not has_letter(text):
-            raise ValidationError(NOT_A_NAME)
+        if self.is_name:
+            if text and not has_letter(text):
+                raise ValidationError(NOT_A_NAME)
+        elif is_blank(text):
+            # Text of which nothing shows (a zero-width space, a Hangul filler) is blank, so a
+            # required note made of it is missing.
+            text = ""
         return text
 
 

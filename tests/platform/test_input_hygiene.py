@@ -404,3 +404,30 @@ def test_every_json_endpoint_says_when_the_body_is_not_valid_json(
                 failures.append((method, path, resp.status_code, error))
     assert checked > 30
     assert not failures, failures[:10]
+
+
+# --- review: characters that show as nothing --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["Ana\U000e0041\U000e0042", "Ana\ufffe", "Ana\ufdd0", "Ana\U0001ffff"],
+)
+def test_tag_characters_and_noncharacters_are_refused_in_text(api, value):
+    """Tag characters hide text that shows as nothing ("Ana" + tags shows as "Ana");
+    noncharacters are reserved for a program's own use: neither is stored."""
+    focal = api("focal_point")
+    resp = focal.post("/cases", json={"given_names": "Ana", "last_seen_place": value})
+    assert resp.status_code == 422, resp.json
+    assert "last_seen_place" in resp.json["error"]["fields"]
+
+
+def test_text_of_which_nothing_shows_is_blank(api):
+    """A place made of zero-width spaces and a Hangul filler is stored as nothing, not as an
+    invisible value a reader cannot see or search for."""
+    focal = api("focal_point")
+    resp = focal.post(
+        "/cases", json={"given_names": "Ana", "last_seen_place": "\u200b\u3164\u2060"}
+    )
+    assert resp.status_code == 201, resp.json
+    assert not resp.json["last_seen_place"]
