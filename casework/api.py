@@ -189,7 +189,7 @@ def api_blueprint(name: str, import_name: str, path: str = "", **kwargs: Any) ->
     return blp
 
 
-_IF_MATCH = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
+_IF_MATCH = re.compile(r'^(?:W/)?(?:"(\d{1,9})"|(\d{1,9}))$')
 
 
 def expected_version(body_version: int | None, *, required: bool = True) -> int | None:
@@ -207,7 +207,7 @@ def expected_version(body_version: int | None, *, required: bool = True) -> int 
                 'If-Match must carry the record\'s version, e.g. "3".',
                 {"If-Match": ["Not a version."]},
             )
-        header_version = int(match.group(1))
+        header_version = int(match.group(1) or match.group(2))
     if body_version is not None and header_version is not None and body_version != header_version:
         raise InvalidInput(
             "The version in the body and in If-Match differ.",

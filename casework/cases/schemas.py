@@ -26,6 +26,7 @@ from casework.schemas import (
     PageArgs,
     PageSchema,
     enum_value,
+    is_blank,
     one_of,
     person_name,
     text,
@@ -141,9 +142,12 @@ class CaseFieldsSchema(Schema):
 
 
 class CaseCreateSchema(CaseFieldsSchema):
-    @validates_schema(skip_on_field_errors=False)
-    def _needs_a_name(self, data: dict[str, Any], **_: Any) -> None:
-        if not data.get("given_names"):
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _needs_a_name(self, data: dict[str, Any], original: Any, **_: Any) -> None:
+        # A name that was sent but refused has its own message already.
+        value = original.get("given_names") if isinstance(original, dict) else None
+        sent = value is not None and not (isinstance(value, str) and is_blank(value))
+        if not data.get("given_names") and not sent:
             raise ValidationError("A case needs the given names (or the only name).", "given_names")
 
 

@@ -431,3 +431,31 @@ def test_text_of_which_nothing_shows_is_blank(api):
     )
     assert resp.status_code == 201, resp.json
     assert not resp.json["last_seen_place"]
+
+
+@pytest.mark.parametrize("header", ['"2', '2"', 'W/"2', '""2""'])
+def test_an_unbalanced_if_match_is_not_a_version(api, header):
+    focal = api("focal_point")
+    ref = focal.post("/cases", json={"given_names": "Ana"}).json["reference"]
+    resp = focal.patch(
+        f"/cases/{ref}", json={"last_seen_place": "Tapachula"}, headers={"If-Match": header}
+    )
+    assert resp.status_code == 422, resp.json
+    assert "If-Match" in resp.json["error"]["fields"]
+    resp = focal.patch(
+        f"/cases/{ref}", json={"last_seen_place": "Arriaga"}, headers={"If-Match": 'W/"1"'}
+    )
+    assert resp.status_code == 200, resp.json
+    resp = focal.patch(
+        f"/cases/{ref}", json={"last_seen_place": "Tonalá"}, headers={"If-Match": "2"}
+    )
+    assert resp.status_code == 200, resp.json
+
+
+@pytest.mark.parametrize("given_names", ["1234", "x" * 100_000, 42, ["Ana"]])
+def test_a_refused_name_gets_its_own_message_only(api, given_names):
+    """A name that was sent but refused is not also told it is missing."""
+    resp = api("focal_point").post("/cases", json={"given_names": given_names})
+    assert resp.status_code == 422, resp.json
+    messages = resp.json["error"]["fields"]["given_names"]
+    assert not any("needs the given names" in m for m in messages), messages
