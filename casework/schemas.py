@@ -3,6 +3,7 @@ enumerations and their values in answers. Error messages never quote the value."
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from enum import Enum
@@ -233,3 +234,43 @@ class PageSchema(Schema):
     page = fields.Integer()
     per_page = fields.Integer()
     total = fields.Integer()
+
+
+#: The earliest day any date field takes (as the case dates: casework's records start later).
+EARLIEST_DAY = dt.date(1900, 1, 1)
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def day_bounds_error(day: dt.date, years_ahead: int) -> str | None:
+    """What is wrong with `day` as a date of casework's records, or None: before 1900, or more
+    than `years_ahead` years after today (UTC)."""
+    if day < EARLIEST_DAY:
+        return "The year must be 1900 or later."
+    today = dt.datetime.now(dt.UTC).date()
+    if day > today.replace(year=today.year + years_ahead, day=min(today.day, 28)):
+        return f"Too far in the future: at most {years_ahead} years from today."
+    return None
+
+
+class Day(fields.Date):
+    """A calendar day, YYYY-MM-DD, from 1900 to `years_ahead` years after today, with the same
+    messages in every domain ("There is no such day." for 2026-02-30)."""
+
+    default_error_messages = {"invalid": "Not a date: use YYYY-MM-DD."}
+
+    def __init__(self, *args: Any, years_ahead: int = 5, **kw: Any):
+        super().__init__(*args, **kw)
+        self.years_ahead = years_ahead
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, str) and _ISO_DAY.match(value.strip()):
+            try:
+                day = dt.date.fromisoformat(value.strip())
+            except ValueError:
+                raise ValidationError("There is no such day.") from None
+        else:
+            day = super()._deserialize(value, attr, data, **kwargs)
+        problem = day_bounds_error(day, self.years_ahead)
+        if problem:
+            raise ValidationError(problem)
+        return day

@@ -19,7 +19,9 @@ from casework.families.models import (
     SupportOffered,
 )
 from casework.schemas import (
+    EARLIEST_DAY,
     Country,
+    Day,
     Language,
     PageArgs,
     PageSchema,
@@ -73,9 +75,13 @@ class DateOrDateTime(fields.Field):
                 else:
                     parsed = dt.datetime.fromisoformat(value)
             except ValueError:
+                if len(value) == 10 and value[4] == "-" and value[7] == "-":
+                    raise ValidationError("There is no such day.") from None
                 raise self.make_error("invalid") from None
         else:
             raise self.make_error("invalid")
+        if parsed.date() < EARLIEST_DAY:
+            raise ValidationError("The year must be 1900 or later.")
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
@@ -304,8 +310,8 @@ class NotificationListSchema(PageSchema):
 
 
 class _NotificationInput(Schema):
-    planned_date = fields.Date()
-    delivered_date = fields.Date(allow_none=True)
+    planned_date = Day(years_ahead=2)
+    delivered_date = Day(allow_none=True, years_ahead=1)
     channel = choice(NotificationChannel, allow_none=True)
     officer_id = fields.UUID(
         allow_none=True, metadata={"description": "the officer who delivers it (a user id)"}
@@ -317,14 +323,14 @@ class _NotificationInput(Schema):
         allow_none=True,
         metadata={"description": "psychosocial support: none, offered, or referred"},
     )
-    follow_up_due = fields.Date(allow_none=True)
+    follow_up_due = Day(allow_none=True, years_ahead=2)
     notes = text(NOTES_MAX, allow_none=True)
 
 
 class NotificationCreateSchema(_NotificationInput):
     relative_id = fields.UUID(required=True)
     kind = choice(NotificationKind, required=True)
-    planned_date = fields.Date(required=True)
+    planned_date = Day(required=True, years_ahead=2)
 
 
 class NotificationUpdateSchema(_NotificationInput):
@@ -335,7 +341,7 @@ class NotificationUpdateSchema(_NotificationInput):
 
 
 class WorklistArgs(PageArgs):
-    due_before = fields.Date(metadata={"description": "YYYY-MM-DD; default today"})
+    due_before = Day(years_ahead=10, metadata={"description": "YYYY-MM-DD; default today"})
 
 
 class WorklistItemSchema(NotificationSchema):
