@@ -38,8 +38,8 @@ from casework.cases.schemas import (
 )
 from casework.cases.values import country_name
 from casework.categories import Category
-from casework.errors import CaseworkError, NotFound, VersionConflict
-from casework.forms import attach_errors, flash_errors, version_of
+from casework.errors import CaseworkError, InvalidInput, NotFound, VersionConflict
+from casework.forms import attach_errors, flatten, version_of
 from casework.web import db_session, discard_changes
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -240,6 +240,20 @@ def _shown(value: Any) -> str:
 def detail(reference: str) -> Any:
     """The case page: the caller's organisation's case, or a case granted to it (then only the
     granted categories, and nothing to change). One audit event for everything shown."""
+    return _case_page(reference)
+
+
+def _case_page(
+    reference: str,
+    *,
+    status_form: forms.StatusForm | None = None,
+    link_form: forms.LinkDuplicateForm | None = None,
+    code: int = 200,
+) -> Any:
+    """The case page, with fresh forms, or with a refused form as the user sent it (its errors
+    next to its fields and summed up at its top). A refused form is answered with the page
+    itself (`code`), not a redirect, so nothing the user chose or typed is lost; the page's
+    read is audited all the same."""
     session = db_session()
     actor = acting()
     access = current_access()
@@ -251,10 +265,12 @@ def detail(reference: str) -> Any:
         duplicates = queries.possible_duplicates(session, case)
     shown = access.read(CASE, case, view="case", related=[d.reference for d in duplicates])
     events, total_events = queries.timeline(session, case, 1, TIMELINE_LIMIT)
-    status_form = link_form = None
     targets = targets_for(actor, case.status)
     if writable and can(actor, CHANGE_CASE_STATUS) and targets:
-        status_form = forms.StatusForm(version=str(case.version))
+        if status_form is None:
+            status_form = forms.StatusForm(version=str(case.version))
+        elif not status_form.version.data:
+            status_form.version.data = str(case.version)
         status_form.status.choices = forms.choices_of(
             [(s.value, forms.STATUS_LABELS[s]) for s in targets]
         )
@@ -262,9 +278,18 @@ def detail(reference: str) -> Any:
             [("", "—")]
             + [(r.value, forms.CLOSURE_LABELS[r]) for r in closure_reasons_for(case.status)]
         )
+    else:
+        status_form = None
     if writable and can(actor, LINK_DUPLICATES) and case.duplicate_of_id is None:
-        link_form = forms.LinkDuplicateForm(version=str(case.version))
+        if link_form is None:
+            link_form = forms.LinkDuplicateForm(version=str(case.version))
+        elif not link_form.version.data:
+            link_form.version.data = str(case.version)
+    else:
+        link_form = None
     org_ids = [f["value"] for f in case.protection_targets if f["kind"] == "organisation"]
+    if code >= 400:
+        g.commit_on_error = True  # the read's audit event (the refused change was discarded)
     return render_template(
         "cases/detail.html",
         case=shown,
@@ -279,7 +304,28 @@ def detail(reference: str) -> Any:
         organisation_names=queries.organisation_names(session, org_ids),
         may_edit=writable and can(actor, WRITE_CASES),
         warnings=registry.gather(registry.CASE_WARNINGS, session, case) if owned else [],
-    )
+    ), code
+
+
+def _refused(
+    form: forms.CaseworkForm, messages: Any = None, exc: CaseworkError | None = None
+) -> int:
+    """The refusal's errors onto the form (the fields they name; the rest at the form's top);
+    what was written is discarded. The page's status."""
+    discard_changes()
+    if exc is not None:
+        messages = exc.fields
+        form.form_errors.append(exc.message)
+    if isinstance(messages, dict):
+        placed = {k: v for k, v in messages.items() if k in form}
+        rest = {k: v for k, v in messages.items() if k not in form}
+        attach_errors(form, placed)
+        form.form_errors.extend(flatten(rest))
+    if isinstance(exc, VersionConflict):
+        # Someone changed the case meanwhile: the page shows it as it is now, and the form
+        # carries that version, with what the user chose.
+        form.version.data = None
+    return exc.status if exc is not None else 422
 
 
 @bp.route("/<reference>/status", methods=["POST"])
@@ -300,13 +346,9 @@ def change_status(reference: str) -> Any:
             db_session(), acting(), case, data, version_of(form.version.data)
         )
     except ValidationError as exc:
-        discard_changes()
-        flash_errors(exc.messages_dict)
-        return _back_to(reference, "#change-status")
+        return _case_page(reference, status_form=form, code=_refused(form, exc.messages_dict))
     except CaseworkError as exc:
-        discard_changes()
-        flash(exc.message, "error")
-        return _back_to(reference, "#change-status")
+        return _case_page(reference, status_form=form, code=_refused(form, exc=exc))
     flash(_("Status changed."), "info")
     return _back_to(case.reference)
 
@@ -327,22 +369,19 @@ def link_duplicate(reference: str) -> Any:
             raise NotFound(_("No such case."))
         duplicate = found.get(queries.normalise_reference(data["duplicate_reference"]))
         if duplicate is None:
-            discard_changes()
-            flash(_("There is no case with that reference in your organisation."), "error")
-            return _back_to(reference, "#link-duplicate")
+            raise InvalidInput(
+                _("There is no case with that reference in your organisation."),
+                {"duplicate_reference": [_("No case of your organisation has this reference.")]},
+            )
         operations.link_duplicate(
             session, acting(), survivor, duplicate, data["note"], version_of(form.version.data)
         )
     except ValidationError as exc:
-        discard_changes()
-        flash_errors(exc.messages_dict)
-        return _back_to(reference, "#link-duplicate")
+        return _case_page(reference, link_form=form, code=_refused(form, exc.messages_dict))
     except NotFound:
         raise
     except CaseworkError as exc:
-        discard_changes()
-        flash(exc.message, "error")
-        return _back_to(reference, "#link-duplicate")
+        return _case_page(reference, link_form=form, code=_refused(form, exc=exc))
     flash(
         _("Case %(duplicate)s closed as a duplicate of this case.", duplicate=duplicate.reference),
         "info",

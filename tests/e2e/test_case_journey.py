@@ -131,6 +131,26 @@ def test_focal_point_registers_finds_edits_and_closes_a_case(page, make_user):
     assert case.status() == "active_search"
     section = case.status_section()
     expect(section.get_by_label("New status").locator("option[value=closed]")).to_have_count(1)
+    # A refused change (closing as a duplicate without naming the other case) comes back as the
+    # page itself: what was chosen and typed is kept, the error sits next to its field and is
+    # summed up at the top of the form, which has the focus.
+    section.get_by_label("New status").select_option("closed")
+    section.get_by_label("Closure reason").select_option("duplicate")
+    section.get_by_label("Note (required)").fill("Reported twice, I think.")
+    section.get_by_role("button", name="Change status").click()
+    summary = page.locator("#status-errors")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("needs the reference of the case it duplicates")
+    section = case.status_section()
+    expect(section.get_by_label("New status")).to_have_value("closed")
+    expect(section.get_by_label("Closure reason")).to_have_value("duplicate")
+    expect(section.get_by_label("Note (required)")).to_have_value("Reported twice, I think.")
+    duplicate_of = section.get_by_label("Duplicate of")
+    expect(duplicate_of).to_have_attribute("aria-invalid", "true")
+    expect(duplicate_of).to_have_accessible_description(
+        "Give the reference of the case this one duplicates."
+    )
+    assert case.status() == "active_search"
     case.change_status(
         "closed", "The family asked us to stop the search.", closure_reason="withdrawn_by_family"
     )
