@@ -156,7 +156,10 @@ def link_duplicate(data: dict[str, Any], reference: str):
     """Close `duplicate_reference` as a duplicate of this case, keeping its history visible."""
     version = expected_version(data.get("version"), required=False)
     session = db_session()
-    duplicate_ref = queries.normalise_reference(data["duplicate_reference"])
+    # A whole reference, or its end (000025, 25) when one case of the organisation has it.
+    duplicate_ref = queries.own_reference(
+        session, acting(), data["duplicate_reference"], field="duplicate_reference"
+    ) or queries.normalise_reference(data["duplicate_reference"])
     found = queries.cases_for_update(session, acting(), [reference, duplicate_ref])
     survivor = found.get(queries.normalise_reference(reference))
     if survivor is None:

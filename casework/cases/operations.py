@@ -389,7 +389,10 @@ def change_status_as_asked(
     survivor = None
     wanted = data.get("duplicate_of")
     if wanted:
-        survivor = queries.case_by_reference(session, actor, wanted, for_update=True)
+        # A whole reference, or its end (000025, 25) when one case of the organisation has it.
+        reference = queries.own_reference(session, actor, wanted, field="duplicate_of")
+        if reference is not None:
+            survivor = queries.case_by_reference(session, actor, reference, for_update=True)
         if survivor is None:
             raise InvalidInput(
                 "There is no case with that reference in your organisation.",

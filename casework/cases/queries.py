@@ -32,7 +32,7 @@ from casework.cases.models import (
 from casework.cases.resources import CASE
 from casework.cases.values import ApproxDate
 from casework.crypto import name_matcher
-from casework.errors import or_404
+from casework.errors import InvalidInput, or_404
 from casework.keys import RecordUnreadable, indexer
 from casework.keys.service import newest_owners
 
@@ -52,6 +52,10 @@ MAX_DUPLICATE_DEPTH = 5
 _REFERENCE = re.compile(r"^[A-Z]{3}-\d{4}-\d{6,9}$")
 #: The end of a reference: its number (000012, 12), optionally with its year (2026-000012).
 _REFERENCE_END = re.compile(r"^(?:\d{4}-)?(\d{1,9})$")
+AMBIGUOUS_REFERENCE_END = (
+    "More than one case of your organisation has a reference ending so (other years or "
+    "prefixes): give the whole reference."
+)
 
 
 def normalise_reference(text: str) -> str:
@@ -155,6 +159,32 @@ def case_by_reference(
         # SQLite already serialises writers (BEGIN IMMEDIATE).
         stmt = stmt.with_for_update(of=Case)
     return session.scalar(stmt)
+
+
+def own_reference(session: Session, actor: Actor, text: str, *, field: str) -> str | None:
+    """The whole reference of the actor's organisation's case that `text` names: a whole
+    reference, or its end as a search takes it (000025, 25, 2026-000025), when exactly one case
+    of the organisation ends so. None when none does (or `text` is neither); more than one
+    (references of other years or prefixes) is refused as ambiguous, naming `field`."""
+    if is_reference(text):
+        return normalise_reference(text)
+    end = reference_end(text)
+    if end is None:
+        return None
+    number, tail = end
+    stmt = (
+        _owned(session, actor)
+        .with_only_columns(Case.reference)
+        .where(Case.reference_number == number, Case.reference.endswith(tail, autoescape=True))
+        .limit(2)
+    )
+    found = list(session.scalars(stmt))
+    if len(found) > 1:
+        raise InvalidInput(
+            "More than one case of your organisation has a reference ending so.",
+            {field: [AMBIGUOUS_REFERENCE_END]},
+        )
+    return found[0] if found else None
 
 
 def cases_for_update(session: Session, actor: Actor, references: Sequence[str]) -> dict[str, Case]:

@@ -179,7 +179,9 @@ class StatusChangeSchema(Schema):
         load_default=None,
         metadata={
             "description": "With closure reason duplicate (then required): the reference of "
-            "the case this one duplicates; the two are linked as POST …/link-duplicate does."
+            "the case this one duplicates, or its end (000025, 25, 2026-000025) when one case "
+            "of the organisation has it (422 when more than one does); the two are linked as "
+            "POST …/link-duplicate does."
         },
     )
     version = fields.Integer(strict=True, validate=validate.Range(min=1))
@@ -191,7 +193,14 @@ class StatusChangeSchema(Schema):
 
 
 class LinkDuplicateSchema(Schema):
-    duplicate_reference = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    duplicate_reference = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=20),
+        metadata={
+            "description": "The duplicate case's reference, or its end (000025, 25, "
+            "2026-000025) when one case of the organisation has it (422 when more than one does)."
+        },
+    )
     note = text(TEXT_MAX, required=True)
     version = fields.Integer(strict=True, validate=validate.Range(min=1))
 

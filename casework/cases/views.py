@@ -362,12 +362,15 @@ def link_duplicate(reference: str) -> Any:
     raw = {"duplicate_reference": form.duplicate_reference.data or "", "note": form.note.data}
     try:
         data = LinkDuplicateSchema().load(raw)
-        wanted = [reference, data["duplicate_reference"]]
-        found = queries.cases_for_update(session, acting(), wanted)
+        # A whole reference, or its end (000025, 25) when one case of the organisation has it.
+        duplicate_ref = queries.own_reference(
+            session, acting(), data["duplicate_reference"], field="duplicate_reference"
+        ) or queries.normalise_reference(data["duplicate_reference"])
+        found = queries.cases_for_update(session, acting(), [reference, duplicate_ref])
         survivor = found.get(queries.normalise_reference(reference))
         if survivor is None:
             raise NotFound(_("No such case."))
-        duplicate = found.get(queries.normalise_reference(data["duplicate_reference"]))
+        duplicate = found.get(duplicate_ref)
         if duplicate is None:
             raise InvalidInput(
                 _("There is no case with that reference in your organisation."),
