@@ -268,7 +268,9 @@ def _case_page(
     targets = targets_for(actor, case.status)
     if writable and can(actor, CHANGE_CASE_STATUS) and targets:
         if status_form is None:
-            status_form = forms.StatusForm(version=str(case.version))
+            # formdata=None: on a refused link the request's fields (its note) are not this
+            # form's.
+            status_form = forms.StatusForm(formdata=None, version=str(case.version))
         elif not status_form.version.data:
             status_form.version.data = str(case.version)
         status_form.status.choices = forms.choices_of(
@@ -282,7 +284,7 @@ def _case_page(
         status_form = None
     if writable and can(actor, LINK_DUPLICATES) and case.duplicate_of_id is None:
         if link_form is None:
-            link_form = forms.LinkDuplicateForm(version=str(case.version))
+            link_form = forms.LinkDuplicateForm(formdata=None, version=str(case.version))
         elif not link_form.version.data:
             link_form.version.data = str(case.version)
     else:

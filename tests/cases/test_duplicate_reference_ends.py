@@ -160,3 +160,19 @@ def test_the_page_says_which_field_is_ambiguous(client, officer, api, make_case,
     assert 'aria-describedby="duplicate_of-error-1"' in html
     assert "give the whole reference" in html
     assert f'value="{number}"' in html  # what the user typed stays
+
+
+def test_a_refused_link_keeps_its_note_in_its_own_form_only(client, officer, api, make_case):
+    """Both forms of the case page have a `note`: the refused link's note comes back in the
+    link form, not in the status form too."""
+    focal = api("focal_point", officer.organisation)
+    ref = make_case(focal)["reference"]
+    page = client.get(f"/cases/{ref}").get_data(as_text=True)
+    form = form_values(page, f"/cases/{ref}/link-duplicate")
+    form.update(duplicate_reference="999999", note="Same person, I believe.")
+    resp = client.post(f"/cases/{ref}/link-duplicate", data=form)
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    assert form_values(html, f"/cases/{ref}/link-duplicate")["note"] == "Same person, I believe."
+    assert form_values(html, f"/cases/{ref}/status")["note"] == ""
+    assert 'aria-describedby="duplicate_reference-error-1"' in html
