@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import dataclasses
+import datetime
 import errno
 import json
 import os
@@ -40,6 +41,8 @@ from tests.helpers import PG_URL, fresh_database_url
 
 NAME = "Quetzalina Backupcanary"
 PHONE = "+503 7234 5678"
+#: A planned notification date: in the future, within the two years a plan may look ahead.
+SOON = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
 
 
 # --------------------------------------------------------------------------- helpers
@@ -121,7 +124,7 @@ def populate(api, make_org) -> tuple[object, dict[str, object]]:
     assert consent.status_code == 201, consent.json
     note = liaison.post(
         f"/cases/{ref}/notifications",
-        json={"relative_id": rid, "kind": "progress_update", "planned_date": "2099-01-05"},
+        json={"relative_id": rid, "kind": "progress_update", "planned_date": SOON},
     )
     assert note.status_code == 201, note.json
     remains = forensic.post(
