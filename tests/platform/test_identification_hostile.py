@@ -612,29 +612,32 @@ RECORD_PATHS = [
 NOT_IDS = ["not-a-uuid", ZERO, "%00", "%ED%A0%80", "x" * 2000, "1", "SLV-2026-999999"]
 
 
-@pytest.mark.once
-@pytest.mark.parametrize(("method", "path", "record", "who", "body"), RECORD_PATHS)
-def test_ids_out_of_reach_are_404_and_write_nothing(
-    world, database, method, path, record, who, body
-):
-    payload = _body(world, body) if body else None
-    before = snapshot(database)
-    for wrong in [*NOT_IDS, world.ids[record + "_other"]]:
-        resp = world.send(who, method, path.replace("{id}", wrong), payload)
-        assert_error(resp, 404)
-    assert snapshot(database) == before
+# The read-only checks below share one seeded world per test (each path a subtest): they
+# write nothing (each checks it), so the world stays as seeded from one path to the next.
 
 
 @pytest.mark.once
-@pytest.mark.parametrize(("method", "path", "record", "who", "body"), RECORD_PATHS)
-def test_the_other_organisation_sees_none_of_our_records(
-    world, database, method, path, record, who, body
-):
-    payload = _body(world, body) if body else None
-    before = snapshot(database)
-    resp = world.send("other_" + who, method, path.replace("{id}", world.ids[record]), payload)
-    assert_error(resp, 404)
-    assert snapshot(database) == before
+def test_ids_out_of_reach_are_404_and_write_nothing(world, database, subtests):
+    for method, path, record, who, body in RECORD_PATHS:
+        with subtests.test(method=method, path=path, who=who):
+            payload = _body(world, body) if body else None
+            before = snapshot(database)
+            for wrong in [*NOT_IDS, world.ids[record + "_other"]]:
+                resp = world.send(who, method, path.replace("{id}", wrong), payload)
+                assert_error(resp, 404)
+            assert snapshot(database) == before
+
+
+@pytest.mark.once
+def test_the_other_organisation_sees_none_of_our_records(world, database, subtests):
+    for method, path, record, who, body in RECORD_PATHS:
+        with subtests.test(method=method, path=path, who=who):
+            payload = _body(world, body) if body else None
+            before = snapshot(database)
+            target = path.replace("{id}", world.ids[record])
+            resp = world.send("other_" + who, method, target, payload)
+            assert_error(resp, 404)
+            assert snapshot(database) == before
 
 
 @pytest.mark.once
@@ -693,35 +696,37 @@ BAD_PAGING = [
 
 
 @pytest.mark.once
-@pytest.mark.parametrize(("path", "who"), LISTS)
-def test_bad_paging_is_422_naming_the_parameter(world, path, who):
-    for param, value in BAD_PAGING:
-        assert_error(world.send(who, "get", path, query={param: value}), 422, param)
-    # Invalid UTF-8 in the query string.
-    raw = world.send(who, "get", path + "?page=%ED%A0%80")
-    assert_error(raw, 422, "page")
-    last = world.send(who, "get", path, query={"page": 1_000_000, "per_page": 100})
-    assert last.status_code == 200 and last.json["items"] == []
+def test_bad_paging_is_422_naming_the_parameter(world, subtests):
+    for path, who in LISTS:
+        with subtests.test(path=path, who=who):
+            for param, value in BAD_PAGING:
+                assert_error(world.send(who, "get", path, query={param: value}), 422, param)
+            # Invalid UTF-8 in the query string.
+            raw = world.send(who, "get", path + "?page=%ED%A0%80")
+            assert_error(raw, 422, "page")
+            last = world.send(who, "get", path, query={"page": 1_000_000, "per_page": 100})
+            assert last.status_code == 200 and last.json["items"] == []
+
+
+BAD_FILTERS = [
+    ("/remains", "forensic", "status", "lost"),
+    ("/remains", "forensic", "sex", "alien"),
+    ("/remains", "forensic", "found_country", "ZZ"),
+    ("/match-reports", "forensic", "status", "maybe"),
+    ("/match-reports", "forensic", "remains_id", "not-a-uuid"),
+    ("/match-reports", "forensic", "case", "x" * 41),
+    ("/match-reports", "forensic", "case", "a\x00b"),
+    ("/identifications", "focal_point", "status", "pending"),
+    ("/identifications", "focal_point", "method", "dna_profile"),
+    ("/identifications", "focal_point", "case", "a\x00b"),
+]
 
 
 @pytest.mark.once
-@pytest.mark.parametrize(
-    ("path", "who", "param", "value"),
-    [
-        ("/remains", "forensic", "status", "lost"),
-        ("/remains", "forensic", "sex", "alien"),
-        ("/remains", "forensic", "found_country", "ZZ"),
-        ("/match-reports", "forensic", "status", "maybe"),
-        ("/match-reports", "forensic", "remains_id", "not-a-uuid"),
-        ("/match-reports", "forensic", "case", "x" * 41),
-        ("/match-reports", "forensic", "case", "a\x00b"),
-        ("/identifications", "focal_point", "status", "pending"),
-        ("/identifications", "focal_point", "method", "dna_profile"),
-        ("/identifications", "focal_point", "case", "a\x00b"),
-    ],
-)
-def test_bad_filters_are_422_naming_the_parameter(world, path, who, param, value):
-    assert_error(world.send(who, "get", path, query={param: value}), 422, param)
+def test_bad_filters_are_422_naming_the_parameter(world, subtests):
+    for path, who, param, value in BAD_FILTERS:
+        with subtests.test(path=path, param=param):
+            assert_error(world.send(who, "get", path, query={param: value}), 422, param)
 
 
 # --- If-Match and versions --------------------------------------------------------------------
