@@ -56,7 +56,8 @@ def _reject_nul_bytes() -> None:
     for source in (request.args, request.form):
         for name, value in source.items(multi=True):
             if "\x00" in value or "\x00" in name:
-                raise InvalidInput("Text may not contain NUL characters.", {name[:64]: ["NUL"]})
+                message = "Text may not contain NUL characters."
+                raise InvalidInput(message, {name.replace("\x00", "")[:64]: [message]})
 
 
 #: The Content-Security-Policy of every answer: nothing from elsewhere, no plugins, no framing,

@@ -459,3 +459,9 @@ def test_a_refused_name_gets_its_own_message_only(api, given_names):
     assert resp.status_code == 422, resp.json
     messages = resp.json["error"]["fields"]["given_names"]
     assert not any("needs the given names" in m for m in messages), messages
+
+
+def test_a_nul_in_a_query_parameter_is_named_with_a_sentence(api):
+    resp = api("family_liaison").get("/relatives?phone=%00")
+    assert resp.status_code == 422, resp.json
+    assert resp.json["error"]["fields"]["phone"] == ["Text may not contain NUL characters."]
