@@ -73,6 +73,12 @@ def reference_end(text: str) -> tuple[int, str] | None:
     return (int(found.group(1)), ref) if found else None
 
 
+def _ending(number: int, tail: str) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """A reference that ends with `tail` (see `reference_end`): its number found through the
+    reference-number index, and the text checked on the few rows that index gives."""
+    return Case.reference_number == number, Case.reference.endswith(tail, autoescape=True)
+
+
 @dataclass(frozen=True)
 class CaseFilters:
     """Search criteria; none of them is personal except `q` (a name or a reference)."""
@@ -175,7 +181,7 @@ def own_reference(session: Session, actor: Actor, text: str, *, field: str) -> s
     stmt = (
         _owned(session, actor)
         .with_only_columns(Case.reference)
-        .where(Case.reference_number == number, Case.reference.endswith(tail, autoescape=True))
+        .where(*_ending(number, tail))
         .limit(2)
     )
     found = list(session.scalars(stmt))
@@ -265,11 +271,7 @@ def _ids_ending(session: Session, number: int, text: str) -> list[uuid.UUID]:
     number's index alone answers this (one case per prefix and year), and the caller's scoped
     statement then looks the few ids up by primary key. (In one statement, SQLite prefers the
     organisation's created_at index for the ORDER BY and walks all the organisation's cases.)"""
-    stmt = (
-        select(Case.id)
-        .where(Case.reference_number == number, Case.reference.endswith(text, autoescape=True))
-        .limit(REFERENCE_END_CAP)
-    )
+    stmt = select(Case.id).where(*_ending(number, text)).limit(REFERENCE_END_CAP)
     return list(session.scalars(stmt))
 
 
