@@ -89,6 +89,8 @@ class User(Base):
     is_active_user: Mapped[bool] = mapped_column("is_active", Boolean, default=True)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The user's interface language (one of casework.i18n.LANGUAGES); None: the browser's.
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
 
