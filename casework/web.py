@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g, request
+from flask_compress import Compress
 from sqlalchemy.orm import Session
 
 from casework.db import Database
@@ -81,12 +84,60 @@ def security_headers(response: Any) -> Any:
         headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
     if request.path != "/static" and not request.path.startswith("/static/"):
         headers.setdefault("Cache-Control", "no-store")
+    elif response.status_code == 200 or response.status_code == 304:
+        headers["Cache-Control"] = _static_cache_control()
     return response
+
+
+#: A static file asked for by its current content hash (`?v=`) never changes at that URL.
+STATIC_IMMUTABLE = "public, max-age=31536000, immutable"
+#: Without the hash (or with an old one) the browser revalidates (ETag, Last-Modified).
+STATIC_REVALIDATE = "no-cache"
+
+
+def _static_cache_control() -> str:
+    filename = (request.view_args or {}).get("filename")
+    version = request.args.get("v")
+    if filename and version and version == static_version(filename):
+        return STATIC_IMMUTABLE
+    return STATIC_REVALIDATE
+
+
+def static_version(filename: str, app: Flask | None = None) -> str | None:
+    """The first 12 hex digits of the SHA-256 of a static file (None when there is no such file),
+    read once per file and process: a new release is a new process."""
+    app = app or current_app
+    versions: dict[str, str | None] = app.extensions.setdefault("casework.static_versions", {})
+    if filename not in versions:
+        folder = Path(app.static_folder or "").resolve()
+        path = (folder / filename).resolve()
+        if path.is_file() and path.is_relative_to(folder):
+            versions[filename] = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+        else:
+            versions[filename] = None
+    return versions[filename]
+
+
+def _version_static_urls(endpoint: str, values: dict[str, Any]) -> None:
+    """Every `url_for('static', filename=...)` gets `v=<content hash>`: a changed file gets a new
+    URL, so the old one can be cached for a year."""
+    if endpoint == "static" and "filename" in values and "v" not in values:
+        version = static_version(values["filename"])
+        if version:
+            values["v"] = version
+
+
+#: Compression (gzip, Brotli, zstd; deflate) of pages, JSON and static files, chosen from the
+#: browser's Accept-Encoding. BREACH (secrets in compressed pages next to reflected input) needs a
+#: cross-site request that carries the session cookie; the cookie is SameSite=Lax and pages can't
+#: be framed, so a foreign page's sub-requests reach only the sign-in redirect.
+compress = Compress()
 
 
 def init_app(app: Flask) -> None:
     app.before_request(_reject_nul_bytes)
     app.after_request(security_headers)
+    app.url_defaults(_version_static_urls)
 
     @app.after_request
     def _commit(response: Any) -> Any:
@@ -111,6 +162,10 @@ def init_app(app: Flask) -> None:
         if "request_id" in g:
             response.headers["X-Request-Id"] = g.request_id
         return response
+
+    # Registered last, so it runs first: the answer the view made is compressed, while a
+    # replacement made by `_commit` (the database went away) goes out plain.
+    compress.init_app(app)
 
     @app.teardown_request
     def _close(_exc: BaseException | None) -> None:
