@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import secrets
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
+from babel.dates import format_date, format_skeleton
 from flask import Flask, current_app, g, request
+from flask_babel import get_locale
 from flask_compress import Compress
 from sqlalchemy.orm import Session
 
@@ -134,10 +138,83 @@ def _version_static_urls(endpoint: str, values: dict[str, Any]) -> None:
 compress = Compress()
 
 
+# --- dates on pages ---------------------------------------------------------------------------
+# One format per locale (CLDR's medium date: "Mar 5, 2026", "5 mar 2026", "5 mars 2026",
+# "05/03/2026" in Arabic), a partial date as month and year or the year, times in 24 hours and
+# UTC (as stored). Spaces become no-break spaces: a date never wraps, in a table or a sentence.
+
+NBSP = "\u00a0"
+
+
+def _locale() -> Locale:
+    try:
+        return Locale.parse(str(get_locale() or "en"))
+    except Exception:  # noqa: BLE001 - outside a request (or an odd tag): English
+        return Locale.parse("en")
+
+
+def _unbroken(text: str) -> str:
+    return text.replace(" ", NBSP).replace("\u202f", NBSP)
+
+
+def _as_utc(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def format_day(value: Any) -> str:
+    """The `date` filter: a date, the day of a (UTC) datetime, or a partial date as the cases keep
+    it ("2026", "2026-03", "2026-03-05"); "" for none, and text it can't read as it is."""
+    if value is None or value == "":
+        return ""
+    locale = _locale()
+    if isinstance(value, dt.datetime):
+        value = _as_utc(value).date()
+    if isinstance(value, str):
+        parts = value.strip().split("-")
+        try:
+            numbers = [int(part) for part in parts]
+            if len(numbers) == 1 and len(parts[0]) == 4:
+                return parts[0]
+            if len(numbers) == 2:
+                return _unbroken(
+                    format_skeleton("yMMM", dt.date(numbers[0], numbers[1], 1), locale=locale)
+                )
+            value = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return value
+    if isinstance(value, dt.date):
+        return _unbroken(format_date(value, "medium", locale=locale))
+    return str(value)
+
+
+def format_month(value: Any) -> str:
+    """The `month` filter: the month and year of a date (a case's month last seen)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, dt.datetime):
+        value = _as_utc(value).date()
+    return _unbroken(format_skeleton("yMMM", value, locale=_locale()))
+
+
+def format_moment(value: Any, seconds: bool = False) -> str:
+    """The `datetime` filter: date and 24-hour time in UTC, in the locale's order."""
+    if value is None or value == "":
+        return ""
+    locale = _locale()
+    moment = _as_utc(value)
+    day = format_date(moment.date(), "medium", locale=locale)
+    time = format_skeleton("Hms" if seconds else "Hm", moment, locale=locale, tzinfo=dt.UTC)
+    pattern = str(locale.datetime_formats.get("medium", "{1} {0}"))
+    return _unbroken(pattern.replace("{1}", day).replace("{0}", time))
+
+
 def init_app(app: Flask) -> None:
     app.before_request(_reject_nul_bytes)
     app.after_request(security_headers)
     app.url_defaults(_version_static_urls)
+    app.add_template_filter(format_day, "date")
+    app.add_template_filter(format_month, "month")
+    app.add_template_filter(format_moment, "datetime")
 
     @app.after_request
     def _commit(response: Any) -> Any:
