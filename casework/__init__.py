@@ -8,19 +8,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, redirect, render_template, request, url_for
+from flask import Flask, has_request_context, redirect, render_template, request, url_for
 from flask_babel import Babel
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import OperationalError
 
-from casework import errors, web
+from casework import errors, i18n, web
 from casework.db import Database
 from casework.settings import ConfigurationError, Settings, ensure_secret_key, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
-LANGUAGES = ("en", "es", "fr", "ar")
-RTL_LANGUAGES = {"ar"}
+LANGUAGES = i18n.LANGUAGES
+RTL_LANGUAGES = i18n.RTL_LANGUAGES
 
 csrf = CSRFProtect()
 babel = Babel()
@@ -28,7 +28,30 @@ log = logging.getLogger("casework")
 
 
 def _select_locale() -> str:
-    return request.accept_languages.best_match(LANGUAGES) or "en"
+    """The page's language: the signed-in user's setting, else the switcher's choice (a
+    cookie), else Accept-Language, else English. The JSON API follows Accept-Language only."""
+    if not has_request_context():
+        return i18n.DEFAULT_LANGUAGE
+    if not request.path.startswith("/api/"):
+        chosen = i18n.supported(_user_language()) or i18n.supported(
+            request.cookies.get(i18n.COOKIE)
+        )
+        if chosen:
+            return chosen
+    return request.accept_languages.best_match(LANGUAGES) or i18n.DEFAULT_LANGUAGE
+
+
+def _user_language() -> str | None:
+    """The signed-in user's language setting, if the database can be asked."""
+    from flask import g
+
+    if g.get("database_unavailable"):
+        return None
+    try:
+        user = current_user
+        return user.language if user.is_authenticated else None
+    except Exception:  # noqa: BLE001 - a page in the browser's language is better than none
+        return None
 
 
 def load_keyring(settings: Settings, database: Database | None = None):
@@ -131,7 +154,9 @@ def _build_app(settings: Settings | None, database: Database | None) -> Flask:
         PERMANENT_SESSION_LIFETIME=dt.timedelta(minutes=settings.session_idle_minutes),
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_DEFAULT_LOCALE="en",
-        BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "translations"),
+        BABEL_TRANSLATION_DIRECTORIES=";".join(
+            str(d) for d in i18n.ensure_compiled(Path(settings.instance_path) / "translations")
+        ),
         TESTING=settings.env == "testing",
     )
     app.extensions["casework.settings"] = settings
@@ -182,10 +207,11 @@ def _register_globals(app: Flask) -> None:
 
     @app.context_processor
     def _inject() -> dict[str, Any]:
-        locale = str(get_locale() or "en")
+        locale = str(get_locale() or i18n.DEFAULT_LANGUAGE)
         return {
             "locale": locale,
-            "text_direction": "rtl" if locale in RTL_LANGUAGES else "ltr",
+            "text_direction": i18n.direction(locale),
+            "language_names": i18n.LANGUAGE_NAMES,
             "actor": web_actor(),
             "nav_items": nav_items,
             "case_links": case_links,

@@ -194,6 +194,28 @@ def demo(ctx: CliContext, host: str, port: int, no_serve: bool) -> None:
         _serve(ctx.app, host, port)
 
 
+@main.group(cls=Group, name="i18n")
+def i18n_group() -> None:
+    """Translation catalogues (casework/translations/<lang>/LC_MESSAGES/messages.po)."""
+
+
+@i18n_group.command("compile")
+@click.option("--force", is_flag=True, help="Compile every catalogue, not only the stale ones.")
+def i18n_compile(force: bool) -> None:
+    """Compile the catalogues into .mo files (the app also does it on start when one is missing
+    or older than its .po). Fuzzy and untranslated messages stay in English."""
+    from casework import i18n
+
+    try:
+        done = i18n.compile_all(force=force)
+    except (i18n.CompileError, OSError) as exc:
+        fail(f"cannot compile the catalogues: {exc}")
+    for catalogue, translated in done:
+        click.echo(f"{catalogue.language}: {translated} messages translated -> {catalogue.mo}")
+    if not done:
+        click.echo("The compiled catalogues are up to date.")
+
+
 def load_domain_commands(group: click.Group) -> None:
     """Each domain's commands, from the registry, lowest layer first (a group may be extended
     by a higher domain, e.g. `keys shred` by the case registry)."""

@@ -17,11 +17,12 @@ DOMAIN = Domain(
         Action("organisations.read", *EVERY_ROLE),
     ),
     models=("casework.auth.models",),
-    pages=("casework.auth.views:bp",),
+    pages=("casework.auth.views:bp", "casework.auth.language:bp"),
     api=("casework.auth.api:blp",),
     nav=(
         Link("auth.users", _l("Users"), "users.manage"),
         Link("auth.change_password", _l("Password"), "self.password"),
         Link("auth.mfa_settings", _l("Two-step sign-in"), "self.read"),
+        Link("language.setting", _l("Language"), "self.read"),
     ),
 )

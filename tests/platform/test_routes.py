@@ -76,6 +76,8 @@ PUBLIC_ENDPOINTS: dict[str, str] = {
     "(the password step passed); later, the signed-in user's own factor only",
     "home": "redirects the anonymous to sign-in; signed in, a page with no records",
     "api-docs.openapi_json": "the OpenAPI document: describes the API, holds no data",
+    "language.switch": "the language switcher: signed out, it only sets a cookie; signed in, the "
+    "user's own language setting",
 }
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
