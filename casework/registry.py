@@ -29,6 +29,7 @@ INSTALLED: tuple[str, ...] = (
     "casework.dna",
     "casework.identification",
     "casework.exchange",
+    "casework.dashboard",
 )
 
 # Names of the hooks that lower layers ask (the only contract between them and higher ones).

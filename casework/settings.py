@@ -49,6 +49,8 @@ class Settings:
     # Proxies in front of the service (werkzeug's ProxyFix): the client address used for sign-in
     # throttling is the one the outermost trusted proxy saw. 0: the socket's peer address.
     trusted_proxies: int = 0
+    # Anonymised statistics publish no count below this (1 to n-1 suppressed as null).
+    statistics_min_cell: int = 5
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -96,6 +98,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
         "planned_rows": config.get("PLANNED_ROWS", 1_000_000),
         "session_cookie_secure": config.get("SESSION_COOKIE_SECURE", False),
         "trusted_proxies": config.get("TRUSTED_PROXIES", 0),
+        "statistics_min_cell": config.get("STATISTICS_MIN_CELL", 5),
     }
     for var, key in (
         ("CASEWORK_DATABASE_URL", "database_url"),
@@ -111,6 +114,13 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
             raise ConfigurationError("CASEWORK_TRUSTED_PROXIES is not a whole number") from None
         if not 0 <= values["trusted_proxies"] <= 10:
             raise ConfigurationError("CASEWORK_TRUSTED_PROXIES must be between 0 and 10")
+    if environ.get("CASEWORK_STATISTICS_MIN_CELL"):
+        try:
+            values["statistics_min_cell"] = int(environ["CASEWORK_STATISTICS_MIN_CELL"])
+        except ValueError:
+            raise ConfigurationError("CASEWORK_STATISTICS_MIN_CELL is not a whole number") from None
+    if not 1 <= int(values["statistics_min_cell"]) <= 1000:
+        raise ConfigurationError("CASEWORK_STATISTICS_MIN_CELL must be between 1 and 1000")
     values.update(overrides)
     if env == "production":
         _refuse_unsafe_production(values)

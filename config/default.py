@@ -24,5 +24,9 @@ TOKEN_DEFAULT_DAYS = 90
 # Planned number of rows per searchable field; sizes the blind indexes (docs/architecture.md).
 PLANNED_ROWS = 1_000_000
 
+# Anonymised statistics (the dashboard, GET /api/v1/dashboard/statistics): counts from 1 to
+# this minus one are suppressed as null (CASEWORK_STATISTICS_MIN_CELL).
+STATISTICS_MIN_CELL = 5
+
 GENERATE_SECRETS = True
 SESSION_COOKIE_SECURE = False
