@@ -53,7 +53,23 @@ class _TextRules:
         field = super().bind_field(form, unbound_field, options)  # type: ignore[misc]
         if isinstance(field, StringField) and not isinstance(field, PasswordField):
             field.validators = [*field.validators, TextRule(isinstance(field, TextAreaField))]
+        if (field.render_kw or {}).get("type") == "date":
+            _as_day_input(field)
         return field
+
+
+def _as_day_input(field: Any) -> None:
+    """Date inputs are one kind on every page (docs/architecture.md, "Dates"): a text box whose
+    label gives the format, as the case forms' partial dates (YYYY, YYYY-MM) need; never the
+    browser's picker, whose mm/dd/yyyy follows the browser's settings, not the page's."""
+    field.render_kw = {
+        **field.render_kw,
+        "type": "text",
+        "inputmode": "numeric",
+        "autocomplete": "off",
+        "maxlength": 10,
+    }
+    field.label.text = _("%(label)s (YYYY-MM-DD)", label=field.label.text)
 
 
 class CaseworkForm(FlaskForm):

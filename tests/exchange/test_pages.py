@@ -320,7 +320,8 @@ def test_agreements_are_recorded_changed_and_ended_through_the_forms(app, sharin
     form = _page(client, "/agreements/new")
     assert f'<option value="{other.id}">Migration Observatory' in form
     assert f'<option value="{sharing.owner.id}"' not in form
-    assert 'type="date"' in form
+    # Dates are typed as on every form: a text box with the format in its label (no picker).
+    assert 'type="date"' not in form and "Valid from (YYYY-MM-DD)" in form
     consent_box = re.search(r'<input[^>]*id="consent_required"[^>]*>', form).group(0)
     assert "checked" in consent_box  # consent required unless unticked
     # Invalid: nothing chosen. Shown on the form; nothing stored.

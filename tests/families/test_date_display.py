@@ -94,3 +94,25 @@ def test_dates_in_tables_do_not_wrap():
     assert rule, "no nowrap rule"
     selectors = {s.strip() for s in rule.group(1).split(",")}
     assert {".table time", ".table .date"} <= selectors
+
+
+def test_date_inputs_are_one_kind_everywhere(
+    client, login, make_user, liaison, case_ref, add_relative
+):
+    """The case forms take partial dates (YYYY, YYYY-MM), which no browser picker can: so every
+    date input is a text box whose label gives the format, never the browser's picker (whose
+    mm/dd/yyyy follows the browser, not the page)."""
+    relative = add_relative(liaison, case_ref)
+    assert login(make_user("family_liaison")).status_code == 302
+    pages = [f"/relatives/{relative['id']}", "/worklist"]
+    for url in pages:
+        html = client.get(url).get_data(as_text=True)
+        assert 'type="date"' not in html, url
+    html = client.get(pages[0]).get_data(as_text=True)
+    for name in ("given_at", "planned_date"):
+        tag = re.search(rf'<input[^>]*\bname="{name}"[^>]*>', html)
+        assert tag, name
+        assert 'type="text"' in tag.group(0) and 'inputmode="numeric"' in tag.group(0)
+        field_id = re.search(r'\bid="([^"]+)"', tag.group(0)).group(1)
+        label = re.search(rf'<label for="{field_id}">(.*?)</label>', html, re.S)
+        assert label and "(YYYY-MM-DD)" in label.group(1), name
