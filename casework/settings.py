@@ -45,6 +45,12 @@ class Settings:
     max_content_length: int = 4 * 1024 * 1024
     token_default_days: int = 90
     planned_rows: int = 1_000_000
+    # The family's status page: a status code's lifetime, and the failed look-ups allowed per
+    # code typed and per client address within the window before they wait out the window.
+    family_access_days: int = 180
+    family_status_failures_per_code: int = 5
+    family_status_failures_per_address: int = 20
+    family_status_window_minutes: int = 15
     session_cookie_secure: bool = False
     # Proxies in front of the service (werkzeug's ProxyFix): the client address used for sign-in
     # throttling is the one the outermost trusted proxy saw. 0: the socket's peer address.
@@ -96,6 +102,10 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
         "max_content_length": config.get("MAX_CONTENT_LENGTH", 4 * 1024 * 1024),
         "token_default_days": config.get("TOKEN_DEFAULT_DAYS", 90),
         "planned_rows": config.get("PLANNED_ROWS", 1_000_000),
+        "family_access_days": config.get("FAMILY_ACCESS_DAYS", 180),
+        "family_status_failures_per_code": config.get("FAMILY_STATUS_FAILURES_PER_CODE", 5),
+        "family_status_failures_per_address": config.get("FAMILY_STATUS_FAILURES_PER_ADDRESS", 20),
+        "family_status_window_minutes": config.get("FAMILY_STATUS_WINDOW_MINUTES", 15),
         "session_cookie_secure": config.get("SESSION_COOKIE_SECURE", False),
         "trusted_proxies": config.get("TRUSTED_PROXIES", 0),
         "statistics_min_cell": config.get("STATISTICS_MIN_CELL", 5),

@@ -24,6 +24,13 @@ TOKEN_DEFAULT_DAYS = 90
 # Planned number of rows per searchable field; sizes the blind indexes (docs/architecture.md).
 PLANNED_ROWS = 1_000_000
 
+# The family's status page (/family-status): a status code expires after this many days; a code
+# typed or a client address waits out the window after this many failed look-ups within it.
+FAMILY_ACCESS_DAYS = 180
+FAMILY_STATUS_FAILURES_PER_CODE = 5
+FAMILY_STATUS_FAILURES_PER_ADDRESS = 20
+FAMILY_STATUS_WINDOW_MINUTES = 15
+
 # Anonymised statistics (the dashboard, GET /api/v1/dashboard/statistics): counts from 1 to
 # this minus one are suppressed as null (CASEWORK_STATISTICS_MIN_CELL).
 STATISTICS_MIN_CELL = 5

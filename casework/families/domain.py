@@ -25,10 +25,12 @@ DOMAIN = Domain(
         Action("notifications.read", LIAISON, FOCAL),
         Action("notifications.manage", LIAISON),
         Action("notifications.worklist", LIAISON),
+        # The reporting relative's code for the family's status page (/family-status).
+        Action("family_access.issue", LIAISON, FOCAL),
     ),
-    models=("casework.families.models",),
-    pages=("casework.families.views:bp",),
-    api=("casework.families.api:blp",),
+    models=("casework.families.models", "casework.families.status_models"),
+    pages=("casework.families.views:bp", "casework.families.status_views:bp"),
+    api=("casework.families.api:blp", "casework.families.status_api:blp"),
     cli=(Command("casework.families.cli:shred_relative", group="keys"),),
     demo="casework.families.demo:load_demo_families",
     nav=(

@@ -24,6 +24,7 @@ WITHDRAW_CONSENT = "consents.withdraw"
 READ_NOTIFICATIONS = "notifications.read"
 MANAGE_NOTIFICATIONS = "notifications.manage"
 READ_WORKLIST = "notifications.worklist"
+ISSUE_FAMILY_ACCESS = "family_access.issue"
 
 #: Who may be named as the officer delivering a notification.
 OFFICER_ROLES = (Role.family_liaison, Role.focal_point)

@@ -40,6 +40,7 @@ EXPECTED: dict[str, set[str]] = {
     "notifications.read": {"family_liaison", "focal_point"},
     "notifications.manage": {"family_liaison"},
     "notifications.worklist": {"family_liaison"},
+    "family_access.issue": {"family_liaison", "focal_point"},
     # remains
     "remains.read": {"forensic", "focal_point"},
     "remains.write": {"forensic"},
@@ -80,6 +81,9 @@ PUBLIC_ENDPOINTS: dict[str, str] = {
     "api-docs.openapi_json": "the OpenAPI document: describes the API, holds no data",
     "language.switch": "the language switcher: signed out, it only sets a cookie; signed in, the "
     "user's own language setting",
+    "family_status.family_status": "the family's status page (CONTRACT): public, its form only",
+    "family_status.family_status_lookup": "the family's look-up: the code and secret are its "
+    "credentials (throttled, audited)",
 }
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
