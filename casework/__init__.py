@@ -203,7 +203,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_globals(app: Flask) -> None:
     from flask_babel import get_locale
 
-    from casework.navigation import case_links, nav_items
+    from casework.navigation import case_links, due_items, nav_items
 
     @app.context_processor
     def _inject() -> dict[str, Any]:
@@ -215,6 +215,7 @@ def _register_globals(app: Flask) -> None:
             "actor": web_actor(),
             "nav_items": nav_items,
             "case_links": case_links,
+            "due_items": due_items,
         }
 
 
