@@ -4,9 +4,13 @@ version a page was loaded at."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from flask import flash
+import pycountry
+from babel import Locale, UnknownLocaleError
+from flask import flash, session
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -15,6 +19,7 @@ from wtforms import FieldList, PasswordField, StringField, TextAreaField
 from wtforms import Form as _WtForm
 from wtforms.validators import ValidationError as FieldError
 
+from casework import vocabulary
 from casework.errors import CaseworkError
 from casework.schemas import text_fault
 
@@ -86,13 +91,109 @@ class RowForm(_WtForm):
         pass
 
 
+#: The API's messages (meant for programmers) in the words a page shows its user.
+_PLAIN = {
+    "Not a BCP 47 language tag.": _l("Choose a language from the list."),
+    "Unknown language.": _l("Choose a language from the list."),
+    "Unknown script.": _l("Choose a language from the list."),
+    "Unknown region.": _l("Choose a language from the list."),
+    "Not an ISO 3166-1 alpha-2 country code.": _l("Choose a country from the list."),
+    "Unknown country code.": _l("Choose a country from the list."),
+    "Missing data for required field.": _l("This field is required."),
+    "Field may not be null.": _l("This field is required."),
+    "Erasure must be confirmed with true.": _l("Tick the box to confirm the erasure."),
+}
+
+
+def plain(message: Any) -> str:
+    """A message as a page shows it: the API's jargon in plain, translated words."""
+    text = str(message)
+    found = _PLAIN.get(text)
+    return str(found) if found is not None else text
+
+
 def flatten(messages: Any) -> list[str]:
-    """Every message of a (nested) marshmallow error structure, in order."""
+    """Every message of a (nested) marshmallow error structure, in order (in plain words)."""
     if isinstance(messages, dict):
         return [m for value in messages.values() for m in flatten(value)]
     if isinstance(messages, list | tuple):
         return [m for value in messages for m in flatten(value)]
-    return [str(messages)]
+    return [plain(messages)]
+
+
+# --- pickers: languages and countries by their names in the page's language ------------------
+
+
+def _page_locale() -> Locale:
+    try:
+        return get_locale() or Locale.parse("en")
+    except (RuntimeError, UnknownLocaleError):  # outside a request
+        return Locale.parse("en")
+
+
+@lru_cache(maxsize=16)
+def _countries(locale_name: str) -> tuple[tuple[str, str], ...]:
+    names = Locale.parse(locale_name).territories
+    pairs = [(c.alpha_2, names.get(c.alpha_2) or c.name) for c in pycountry.countries]
+    return tuple(sorted(pairs, key=lambda pair: pair[1].casefold()))
+
+
+@lru_cache(maxsize=16)
+def _languages(locale_name: str) -> tuple[tuple[str, str], ...]:
+    names = Locale.parse(locale_name).languages
+    pairs = []
+    for code, name in names.items():
+        if "_" in code:
+            continue  # regional variants: the language itself is offered
+        try:
+            if vocabulary.language_tag(code) == code:
+                pairs.append((code, name))
+        except ValueError:
+            continue
+    return tuple(sorted(pairs, key=lambda pair: pair[1].casefold()))
+
+
+def country_options() -> list[tuple[str, str]]:
+    """(ISO code, name in the page's language) of every country, sorted by name."""
+    return list(_countries(str(_page_locale())))
+
+
+def language_options() -> list[tuple[str, str]]:
+    """(language code, name in the page's language) of the languages known, sorted by name."""
+    return list(_languages(str(_page_locale())))
+
+
+def country_label(code: str | None) -> str:
+    """A country's name in the page's language (the code itself when unknown; "" for none)."""
+    if not code:
+        return ""
+    return dict(_countries(str(_page_locale()))).get(code.upper(), code)
+
+
+def language_label(tag: str | None) -> str:
+    """A language tag's name in the page's language (es-SV: "Spanish (El Salvador)"), the tag
+    itself when Babel and pycountry know nothing of it; "" for none."""
+    if not tag:
+        return ""
+    locale = _page_locale()
+    try:
+        return Locale.parse(tag, sep="-").get_display_name(locale) or tag
+    except (ValueError, UnknownLocaleError):
+        pass
+    lang = tag.split("-", 1)[0].lower()
+    name = locale.languages.get(lang)
+    if name is None:
+        found = pycountry.languages.get(alpha_3=lang) if len(lang) == 3 else None
+        name = found.name if found is not None else None
+    return name or tag
+
+
+def with_current(options: list[tuple[str, str]], current: str | None, label: Any) -> list:
+    """Options with the current value kept when it is not among them (a regional tag such as
+    es-SV, or an invalid value being corrected), so a form never drops what is stored."""
+    if current and current not in {value for value, _name in options}:
+        return [(current, label(current)), *options]
+    return options
 
 
 def attach_errors(form: FlaskForm, messages: Any) -> None:
@@ -174,3 +275,12 @@ def refused(form: FlaskForm, exc: CaseworkError) -> int:
 def status_of(form: FlaskForm) -> int:
     """The status of a page whose form did not validate: 400 for a bad CSRF token, else 422."""
     return 400 if "csrf_token" in form.errors else 422
+
+
+def to_message(url: str) -> str:
+    """Where a redirect after a POST goes: the flashed message itself (`#messages`, at the top
+    of the page), so the user sees what happened, not a section far below it. Unchanged when
+    nothing was flashed."""
+    if session.get("_flashes"):
+        return url.split("#", 1)[0] + "#messages"
+    return url

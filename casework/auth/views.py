@@ -33,6 +33,12 @@ from casework.web import db_session, discard_changes, request_id, settings
 bp = Blueprint("auth", __name__)
 
 
+def to_message(url: str) -> str:
+    """A redirect after a POST goes to the flashed message (`#messages`, at the top of the
+    page) when there is one (as casework.forms.to_message, which this layer cannot import)."""
+    return url + "#messages" if session.get("_flashes") else url
+
+
 class LoginForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
@@ -199,9 +205,9 @@ def users():
         else:
             if isinstance(made, RoleRequest):
                 flash(_("The account waits for a second admin to approve its role."), "info")
-                return redirect(url_for("auth.role_requests"))
+                return redirect(to_message(url_for("auth.role_requests")))
             flash(_("User created."), "info")
-            return redirect(url_for("auth.users"))
+            return redirect(to_message(url_for("auth.users")))
     elif request.method == "POST":
         status = 400
     rows = queries.users_of_organisation(s, actor.organisation_id)
@@ -250,7 +256,7 @@ def user_detail(user_id: str):
         else:
             operations.set_user_active(db_session(), user, bool(form.is_active.data), actor=actor)
             flash(_("Saved."), "info")
-            return redirect(url_for("auth.user_detail", user_id=user.id))
+            return redirect(to_message(url_for("auth.user_detail", user_id=user.id)))
     return _render_user(user, form=form)
 
 
@@ -273,7 +279,7 @@ def change_role(user_id: str):
         flash(_("The new role waits for a second admin's approval."), "info")
     else:
         flash(_("Role changed."), "info")
-    return redirect(url_for("auth.user_detail", user_id=user.id))
+    return redirect(to_message(url_for("auth.user_detail", user_id=user.id)))
 
 
 @bp.route("/admin/role-requests")
@@ -305,7 +311,7 @@ def decide_role_request(request_id: str, decision: str):
     form = DecisionForm()
     if not form.validate_on_submit():
         flash(_("The form expired; try again."), "error")
-        return redirect(url_for("auth.role_requests"))
+        return redirect(to_message(url_for("auth.role_requests")))
     try:
         if decision == "approve":
             operations.approve_role_request(db_session(), actor, rid)
@@ -327,8 +333,8 @@ def decide_role_request(request_id: str, decision: str):
         if exc.status == 404:
             raise
         flash(exc.message, "error")
-        return redirect(url_for("auth.role_requests"))
-    return redirect(url_for("auth.role_requests"))
+        return redirect(to_message(url_for("auth.role_requests")))
+    return redirect(to_message(url_for("auth.role_requests")))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -545,13 +551,13 @@ def mfa_reset(user_id: str):
     if user is None:
         raise NotFound()
     if not MfaResetForm().validate_on_submit():
-        return redirect(url_for("auth.user_detail", user_id=user.id)), 400
+        return redirect(to_message(url_for("auth.user_detail", user_id=user.id))), 400
     if user.id == actor.user_id:
         flash(_("Another admin must reset your own two-step sign-in."), "error")
-        return redirect(url_for("auth.user_detail", user_id=user.id))
+        return redirect(to_message(url_for("auth.user_detail", user_id=user.id)))
     mfa.reset(s, actor, user, operations.end_sessions)
     flash(_("Two-step sign-in was reset; the user's sessions have ended."), "info")
-    return redirect(url_for("auth.user_detail", user_id=user.id))
+    return redirect(to_message(url_for("auth.user_detail", user_id=user.id)))
 
 
 @bp.app_template_global()

@@ -39,7 +39,7 @@ from casework.cases.schemas import (
 from casework.cases.values import country_name
 from casework.categories import Category
 from casework.errors import CaseworkError, InvalidInput, NotFound, VersionConflict
-from casework.forms import attach_errors, flatten, version_of
+from casework.forms import attach_errors, flatten, to_message, version_of
 from casework.web import db_session, discard_changes
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -85,7 +85,9 @@ def _case_form(**kwargs: Any) -> forms.CaseForm:
 
 
 def _back_to(case_reference: str, anchor: str = "") -> Any:
-    return redirect(url_for("cases.detail", reference=case_reference) + anchor, code=303)
+    return redirect(
+        to_message(url_for("cases.detail", reference=case_reference) + anchor), code=303
+    )
 
 
 # --- list and search ----------------------------------------------------------------------

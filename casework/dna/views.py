@@ -258,7 +258,7 @@ def add_case_reference(reference: str) -> Any:
     )
     if ref is not None:
         flash(_("Sample reference recorded (custody: collected)."), "info")
-        return redirect(url_for("dna.for_case", reference=case.reference))
+        return redirect(page_forms.to_message(url_for("dna.for_case", reference=case.reference)))
     _shown_after_refusal()
     return _case_page(case, form, status)
 
@@ -311,7 +311,7 @@ def add_post_mortem(remains_id: uuid.UUID) -> Any:
     )
     if ref is not None:
         flash(_("Post-mortem sample recorded (custody: collected)."), "info")
-        return redirect(url_for("dna.for_remains", remains_id=remains.id))
+        return redirect(page_forms.to_message(url_for("dna.for_remains", remains_id=remains.id)))
     _shown_after_refusal()
     return _remains_page(remains, form, status)
 
@@ -336,7 +336,7 @@ def record_custody(reference_id: uuid.UUID) -> Any:
     form = forms.CustodyForm()
     if not form.validate_on_submit():
         flash(_("The form expired; try again."), "error")
-        return redirect(back)
+        return redirect(page_forms.to_message(back))
     data = page_forms.load(
         CustodyStepSchema(), form, page_forms.payload(form, ("status", "date", "note"))
     )
@@ -344,7 +344,7 @@ def record_custody(reference_id: uuid.UUID) -> Any:
         for field in form:
             for error in field.errors:
                 flash(f"{field.label.text}: {error}", "error")
-        return redirect(back)
+        return redirect(page_forms.to_message(back))
     try:
         operations.record_custody_step(
             access.session, access.actor, ref, data, version_of(form.version.data)
@@ -355,10 +355,10 @@ def record_custody(reference_id: uuid.UUID) -> Any:
         for field, msgs in exc.fields.items():
             if field != "status":
                 flash(f"{field}: {' '.join(str(m) for m in msgs)}", "error")
-        return redirect(back)
+        return redirect(page_forms.to_message(back))
     label = policy.CUSTODY_LABELS[ref.custody_status]
     flash(_("Custody step recorded: %(step)s.", step=label), "info")
-    return redirect(back)
+    return redirect(page_forms.to_message(back))
 
 
 # --- sample-id look-up --------------------------------------------------------------------------
@@ -467,7 +467,7 @@ def add_match_report() -> Any:
     )
     if report is not None:
         flash(_("Match report recorded."), "info")
-        return redirect(url_for("dna.match_report", report_id=report.id))
+        return redirect(page_forms.to_message(url_for("dna.match_report", report_id=report.id)))
     _shown_after_refusal()
     return _reports_page(form, status)
 
@@ -514,7 +514,7 @@ def exclude_match_report(report_id: uuid.UUID) -> Any:
     )
     if excluded is not None:
         flash(_("Match report excluded."), "info")
-        return redirect(url_for("dna.match_report", report_id=report.id))
+        return redirect(page_forms.to_message(url_for("dna.match_report", report_id=report.id)))
     _shown_after_refusal()
     return _report_page(report, form), status
 
@@ -554,6 +554,6 @@ def add_database() -> Any:
     )
     if created is not None:
         flash(_("DNA database registered."), "info")
-        return redirect(url_for("dna.databases"))
+        return redirect(page_forms.to_message(url_for("dna.databases")))
     discard_changes()
     return _databases_page(form, status)

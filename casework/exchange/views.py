@@ -223,7 +223,7 @@ def create_agreement() -> Any:
     if agreement is None:
         return _new_agreement_page(form, status)
     flash(_("Agreement recorded (version 1)."), "info")
-    return redirect(url_for("exchange.agreement", agreement_id=agreement.id))
+    return redirect(page_forms.to_message(url_for("exchange.agreement", agreement_id=agreement.id)))
 
 
 def _may_change(agreement: Agreement) -> bool:
@@ -285,7 +285,7 @@ def edit_agreement(agreement_id: uuid.UUID) -> Any:
     if saved is None:
         return render_template("exchange/agreement_form.html", form=form, agreement=found), status
     flash(_("Agreement saved (version %(version)s).", version=saved.version), "info")
-    return redirect(url_for("exchange.agreement", agreement_id=saved.id))
+    return redirect(page_forms.to_message(url_for("exchange.agreement", agreement_id=saved.id)))
 
 
 @bp.route("/agreements/<uuid:agreement_id>/end", methods=["GET", "POST"])
@@ -324,7 +324,7 @@ def end_agreement(agreement_id: uuid.UUID) -> Any:
     if saved is None:
         return render_template("exchange/agreement_end.html", form=form, agreement=found), status
     flash(_("The agreement was ended. Access given under it ends on that day."), "info")
-    return redirect(url_for("exchange.agreement", agreement_id=saved.id))
+    return redirect(page_forms.to_message(url_for("exchange.agreement", agreement_id=saved.id)))
 
 
 # --- a case's shares --------------------------------------------------------------------------
@@ -429,7 +429,11 @@ def request_share(reference: str) -> Any:
         ),
     }
     flash(messages[share.decision], "error" if share.decision is policy.Decision.denied else "info")
-    return redirect(url_for("exchange.case_shares", reference=case.reference, decided=share.id))
+    return redirect(
+        page_forms.to_message(
+            url_for("exchange.case_shares", reference=case.reference, decided=share.id)
+        )
+    )
 
 
 def _owned_share(share_id: uuid.UUID, *, for_update: bool = False) -> Share:
@@ -457,7 +461,9 @@ def approve_share(share_id: uuid.UUID) -> Any:
     else:
         flash(_("Checked again on approval, the share is refused: see the reasons."), "error")
     return redirect(
-        url_for("exchange.case_shares", reference=approved.case.reference, decided=approved.id)
+        page_forms.to_message(
+            url_for("exchange.case_shares", reference=approved.case.reference, decided=approved.id)
+        )
     )
 
 
@@ -492,7 +498,9 @@ def revoke_share(share_id: uuid.UUID) -> Any:
         return render_template("exchange/revoke.html", share=share, form=form), status
     flash(_("Share revoked: the recipient's access ended."), "info")
     return redirect(
-        url_for("exchange.case_shares", reference=revoked.case.reference, decided=revoked.id)
+        page_forms.to_message(
+            url_for("exchange.case_shares", reference=revoked.case.reference, decided=revoked.id)
+        )
     )
 
 

@@ -20,10 +20,23 @@ from casework.families.models import (
     SupportOffered,
 )
 from casework.families.operations import RELATIVE_FIELDS
-from casework.forms import CaseworkForm, payload
-from casework.vocabulary import country_choices
+from casework.forms import (
+    CaseworkForm,
+    country_options,
+    language_label,
+    language_options,
+    payload,
+    with_current,
+)
 
 BLANK = SelectChoice("", "—")
+
+
+def language_choices(current: str | None) -> list[SelectChoice]:
+    """Languages by their names in the page's language (the value posted is the tag); a stored
+    tag that is not one of them (es-SV, mam) is kept as the first choice."""
+    options = with_current(language_options(), current, language_label)
+    return [BLANK] + [SelectChoice(code, name) for code, name in options]
 
 
 def _choices(enum_cls: Any, labels: dict[str, Any]) -> list[SelectChoice]:
@@ -95,13 +108,15 @@ class RelativeForm(CaseworkForm):
         default="",
     )
     phone = StringField(_l("Phone"), render_kw={"type": "tel", "autocomplete": "off"})
-    phone_region = StringField(
-        _l("Country of a national phone number (ISO code, default the country of residence)"),
-        render_kw={"maxlength": 2, "size": 3},
+    # Chosen by name (choices set in __init__): never a code box that cuts "Libya" to "Li".
+    phone_region = SelectField(
+        _l("Country of a national phone number (default: the country of residence)"),
+        validate_choice=False,
+        default="",
     )
     email = StringField(_l("Email"), render_kw={"type": "email", "autocomplete": "off"})
     address = TextAreaField(_l("Address"))
-    preferred_language = StringField(_l("Preferred language (e.g. es, mam, ar)"))
+    preferred_language = SelectField(_l("Preferred language"), validate_choice=False, default="")
     preferred_channel = _select(_l("Preferred channel"), _choices(ContactChannel, CHANNEL_LABELS))
     is_reporting_person = BooleanField(_l("Reported the disappearance"))
     safety_note = TextAreaField(_l("Safety note (e.g. do not call before 18:00)"))
@@ -109,9 +124,10 @@ class RelativeForm(CaseworkForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.country_of_residence.choices = [BLANK] + [
-            SelectChoice(code, name) for code, name in country_choices()
-        ]
+        countries = [BLANK] + [SelectChoice(code, name) for code, name in country_options()]
+        self.country_of_residence.choices = countries
+        self.phone_region.choices = countries
+        self.preferred_language.choices = language_choices(self.preferred_language.data)
 
 
 class ConsentForm(CaseworkForm):
@@ -135,11 +151,15 @@ class NotificationForm(CaseworkForm):
     planned_date = StringField(_l("Planned date"), render_kw={"type": "date"})
     channel = _select(_l("Channel"), _choices(NotificationChannel, CHANNEL_LABELS))
     officer_id = _select(_l("Officer who delivers it"), [BLANK])
-    language = StringField(_l("Language (e.g. es)"))
+    language = SelectField(_l("Language"), validate_choice=False, default="")
     support_offered = _select(_l("Psychosocial support"), _choices(SupportOffered, SUPPORT_LABELS))
     follow_up_due = StringField(_l("Follow-up due"), render_kw={"type": "date"})
     notes = TextAreaField(_l("Notes"))
     submit = SubmitField(_l("Plan notification"), render_kw={"id": "submit-notification"})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = language_choices(self.language.data)
 
 
 class DeliveryForm(CaseworkForm):
@@ -148,7 +168,7 @@ class DeliveryForm(CaseworkForm):
     planned_date = StringField(_l("Planned date (to reschedule)"), render_kw={"type": "date"})
     channel = _select(_l("Channel"), _choices(NotificationChannel, CHANNEL_LABELS))
     officer_id = _select(_l("Officer"), [BLANK])
-    language = StringField(_l("Language used"))
+    language = SelectField(_l("Language used"), validate_choice=False, default="")
     support_offered = _select(_l("Psychosocial support"), _choices(SupportOffered, SUPPORT_LABELS))
     follow_up_due = StringField(_l("Follow-up due"), render_kw={"type": "date"})
     follow_up_completed = BooleanField(_l("Follow-up done"))
@@ -156,11 +176,17 @@ class DeliveryForm(CaseworkForm):
     version = StringField(render_kw={"type": "hidden"})
     submit = SubmitField(_l("Record"), render_kw={"id": "submit-delivery"})
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = language_choices(self.language.data)
+
 
 class EraseForm(CaseworkForm):
     confirm = BooleanField(_l("I confirm: destroy this relative's contacts for good"))
     note = TextAreaField(_l("Note on the request (kept with the case)"))
-    submit = SubmitField(_l("Erase relative"), render_kw={"id": "submit-erase"})
+    submit = SubmitField(
+        _l("Erase relative"), render_kw={"id": "submit-erase", "class": "button danger"}
+    )
 
 
 class UnreachableForm(CaseworkForm):
@@ -171,11 +197,18 @@ class UnreachableForm(CaseworkForm):
 class LookupForm(CaseworkForm):
     phone = StringField(_l("Phone number"), render_kw={"type": "tel", "autocomplete": "off"})
     email = StringField(_l("Or email"), render_kw={"type": "email", "autocomplete": "off"})
-    region = StringField(
-        _l("Country of a national number (ISO code, default your organisation's)"),
-        render_kw={"maxlength": 2, "size": 3},
+    region = SelectField(
+        _l("Country of a national number (default: your organisation's)"),
+        validate_choice=False,
+        default="",
     )
     submit = SubmitField(_l("Find"), render_kw={"id": "submit"})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.region.choices = [BLANK] + [
+            SelectChoice(code, name) for code, name in country_options()
+        ]
 
 
 class WorklistForm(CaseworkForm):

@@ -57,7 +57,6 @@ from casework.families.schemas import (
     RelativeUpdateSchema,
 )
 from casework.forms import version_of
-from casework.vocabulary import country_name
 from casework.web import db_session, discard_changes
 
 bp = Blueprint("families", __name__)
@@ -75,7 +74,8 @@ def _labels() -> dict[str, Any]:
         "kind_labels": forms.KIND_LABELS,
         "outcome_labels": forms.OUTCOME_LABELS,
         "support_labels": forms.SUPPORT_LABELS,
-        "country_name": country_name,
+        "country_name": page_forms.country_label,
+        "language_name": page_forms.language_label,
     }
 
 
@@ -167,7 +167,9 @@ def add_relative(reference: str) -> Any:
     )
     if relative is not None:
         flash(_("Relative added."), "info")
-        return redirect(url_for("families.relative", relative_id=relative.id))
+        return redirect(
+            page_forms.to_message(url_for("families.relative", relative_id=relative.id))
+        )
     _shown_after_refusal()
     return _family_page(case, form, status)
 
@@ -189,9 +191,11 @@ def no_relative_reachable(reference: str) -> Any:
                 db_session(), acting(), case, data["no_relative_reachable_reason"]
             )
             flash(_("Recorded: no relative could be reached."), "info")
-            return redirect(url_for("families.family", reference=case.reference))
+            return redirect(
+                page_forms.to_message(url_for("families.family", reference=case.reference))
+            )
     flash(_("Give the reason no relative could be reached."), "error")
-    return redirect(url_for("families.family", reference=case.reference))
+    return redirect(page_forms.to_message(url_for("families.family", reference=case.reference)))
 
 
 # --- a relative -------------------------------------------------------------------------------
@@ -280,7 +284,7 @@ def edit_relative(relative_id: uuid.UUID) -> Any:
     )
     if saved is not None:
         flash(_("Relative saved."), "info")
-        return redirect(url_for("families.relative", relative_id=rel.id))
+        return redirect(page_forms.to_message(url_for("families.relative", relative_id=rel.id)))
     # The form shows what the user sent, not the stored record: nothing is read.
     return render_template(
         "families/relative_edit.html", relative=rel, form=form, version=version
@@ -303,7 +307,7 @@ def give_consent(relative_id: uuid.UUID) -> Any:
         _shown_after_refusal()
         return _relative_page(rel, consent_form=form, status=status)
     flash(_("Consent recorded."), "info")
-    return redirect(url_for("families.relative", relative_id=rel.id) + "#consents")
+    return redirect(page_forms.to_message(url_for("families.relative", relative_id=rel.id)))
 
 
 @bp.route("/consents/<uuid:consent_id>/withdraw", methods=["GET", "POST"])
@@ -324,11 +328,18 @@ def withdraw_consent(consent_id: uuid.UUID) -> Any:
         if withdrawn is not None:
             flash(_("Consent withdrawn. It no longer allows any use, from now on."), "info")
             return redirect(
-                url_for("families.relative", relative_id=consent.relative_id) + "#consents"
+                page_forms.to_message(url_for("families.relative", relative_id=consent.relative_id))
             )
         _shown_after_refusal()
-    current_access().read(RELATIVE, consent.relative, view="withdraw_page", only=[Category.consent])
-    return render_template("families/withdraw.html", consent=consent, form=form), status
+    shown = current_access().read(
+        RELATIVE,
+        consent.relative,
+        view="withdraw_page",
+        only=[Category.consent, Category.family_contacts],
+    )
+    return render_template(
+        "families/withdraw.html", consent=consent, relative=shown, form=form
+    ), status
 
 
 @bp.route("/relatives/<uuid:relative_id>/notifications", methods=["POST"])
@@ -350,7 +361,7 @@ def plan_notification(relative_id: uuid.UUID) -> Any:
         _shown_after_refusal()
         return _relative_page(rel, notification_form=form, status=status)
     flash(_("Notification planned."), "info")
-    return redirect(url_for("families.relative", relative_id=rel.id) + "#notifications")
+    return redirect(page_forms.to_message(url_for("families.relative", relative_id=rel.id)))
 
 
 @bp.route("/notifications/<uuid:notification_id>", methods=["GET", "POST"])
@@ -361,9 +372,6 @@ def notification(notification_id: uuid.UUID) -> Any:
     actor, session = acting(), db_session()
     n = queries.notification_or_404(session, actor, notification_id)
     if request.method == "GET":
-        current_access().read(
-            RELATIVE, n.relative, view="notification_page", only=[Category.notifications]
-        )
         form = forms.DeliveryForm(data=forms.delivery_form_data(n, actor.user_id, utcnow().date()))
     else:
         form = forms.DeliveryForm()
@@ -380,10 +388,18 @@ def notification(notification_id: uuid.UUID) -> Any:
         if saved is not None:
             flash(_("Notification saved."), "info")
             return redirect(
-                url_for("families.relative", relative_id=n.relative_id) + "#notifications"
+                page_forms.to_message(url_for("families.relative", relative_id=n.relative_id))
             )
-    # After a refused change the form shows what the user sent: nothing stored is read.
-    return render_template("families/notification.html", n=n, form=form), status
+        _shown_after_refusal()
+    # The page names the relative and shows the safety note (read through the gateway, after a
+    # refused change too); the form shows what the user sent.
+    shown = current_access().read(
+        RELATIVE,
+        n.relative,
+        view="notification_page",
+        only=[Category.notifications, Category.family_contacts],
+    )
+    return render_template("families/notification.html", n=n, relative=shown, form=form), status
 
 
 @bp.route("/relatives/<uuid:relative_id>/erase", methods=["GET", "POST"])
@@ -406,7 +422,7 @@ def erase(relative_id: uuid.UUID) -> Any:
         )
         if erasure is not None:
             flash(_("The relative's contacts were destroyed."), "info")
-            return redirect(url_for("families.relative", relative_id=rel.id))
+            return redirect(page_forms.to_message(url_for("families.relative", relative_id=rel.id)))
         _shown_after_refusal()
     shown = current_access().read(RELATIVE, rel, view="erase_page", only=[Category.family_contacts])
     return render_template("families/erase.html", relative=shown, form=form), status
@@ -457,7 +473,8 @@ def lookup() -> Any:
 @require(READ_WORKLIST)
 def worklist() -> Any:
     """Notifications due or overdue for the organisation, earliest first; overdue ones marked.
-    Nothing personal is shown (no notes, no contacts)."""
+    Each row names the relative with their phone, language and safety note (read through the
+    access gateway for this page's rows only); notification notes are never shown."""
     form = forms.WorklistForm(request.args)
     today = utcnow().date()
     due_before = today
@@ -471,9 +488,19 @@ def worklist() -> Any:
     page = max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
     per_page = 50
     items, total = queries.worklist(db_session(), acting(), due_before, page, per_page)
+    # Whom to call and how: the relatives of this page's rows only, read through the gateway
+    # (one audit event naming them).
+    relatives = list({n.relative_id: n.relative for n in items}.values())
+    people = {
+        shown.id: shown
+        for shown in current_access().read_page(
+            RELATIVE, relatives, view="worklist", only=[Category.family_contacts], page=page
+        )
+    }
     return render_template(
         "families/worklist.html",
         form=form,
+        people=people,
         items=items,
         total=total,
         page=page,

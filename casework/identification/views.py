@@ -284,7 +284,7 @@ def record() -> Any:
         case = case_queries.case_by_reference(session, actor, case.reference) or case
         return _new_page(case, form, status)
     flash(_("Identification recorded. A second person must now confirm or reject it."), "info")
-    return redirect(url_for("identification.detail", ident_id=ident.id))
+    return redirect(page_forms.to_message(url_for("identification.detail", ident_id=ident.id)))
 
 
 # --- one identification -----------------------------------------------------------------------
@@ -346,7 +346,7 @@ def confirm(ident_id: uuid.UUID) -> Any:
         ident = queries.owned_identification_or_404(current_access(), ident_id)
         return _detail_page(ident, status=status)
     flash(_("Identification confirmed."), "info")
-    return redirect(url_for("identification.detail", ident_id=ident.id))
+    return redirect(page_forms.to_message(url_for("identification.detail", ident_id=ident.id)))
 
 
 @bp.route("/identifications/<uuid:ident_id>/reject", methods=["POST"])
@@ -369,4 +369,4 @@ def reject(ident_id: uuid.UUID) -> Any:
         ident = queries.owned_identification_or_404(current_access(), ident_id)
         return _detail_page(ident, reject_form=form, status=status)
     flash(_("Identification rejected."), "info")
-    return redirect(url_for("identification.detail", ident_id=ident.id))
+    return redirect(page_forms.to_message(url_for("identification.detail", ident_id=ident.id)))

@@ -21,7 +21,7 @@ from casework.auth.policy import can, require
 from casework.cases.forms import SEX_LABELS
 from casework.cases.values import country_name
 from casework.errors import CaseworkError, VersionConflict
-from casework.forms import attach_errors, flash_errors, version_of
+from casework.forms import attach_errors, flash_errors, to_message, version_of
 from casework.remains import forms, operations, queries
 from casework.remains.models import Remains, RemainsStatus
 from casework.remains.policy import READ_REMAINS, WRITE_REMAINS
@@ -62,7 +62,7 @@ def _labels() -> dict[str, Any]:
 
 
 def _back_to(remains_id: uuid.UUID, anchor: str = "") -> Any:
-    return redirect(url_for("remains.detail", remains_id=remains_id) + anchor, code=303)
+    return redirect(to_message(url_for("remains.detail", remains_id=remains_id) + anchor), code=303)
 
 
 def _related_links(remains: Remains, identified_case: str | None) -> list[dict[str, Any]]:
@@ -271,7 +271,7 @@ def change_status(remains_id: uuid.UUID) -> Any:
     if not form.validate_on_submit():
         discard_changes()
         flash_errors(form.errors)
-        return _back_to(remains_id, "#change-status")
+        return _back_to(remains_id)
     try:
         operations.update_remains(
             access.session,
@@ -283,6 +283,6 @@ def change_status(remains_id: uuid.UUID) -> Any:
     except CaseworkError as exc:
         discard_changes()
         flash(exc.message, "error")
-        return _back_to(remains_id, "#change-status")
+        return _back_to(remains_id)
     flash(_("Remains marked as returned to the family."), "info")
     return _back_to(remains_id)

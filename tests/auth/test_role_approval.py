@@ -170,7 +170,8 @@ def test_pages_four_eyes_for_a_new_admin(app, make_user, org, database):
         role="admin",
         password=PASSWORD_OF_NEW,
     )
-    assert resp.status_code == 302 and resp.headers["Location"].endswith("/admin/role-requests")
+    assert resp.status_code == 302
+    assert resp.headers["Location"].endswith("/admin/role-requests#messages")
     assert _user_by_email(database, "page.admin@example.org") is None
     with database.session() as s:
         request_id = s.scalar(select(RoleRequest.id).where(RoleRequest.requested_by == first.id))

@@ -76,12 +76,12 @@ class CaseListPage(Site):
 
     def open_from_nav(self) -> CaseListPage:
         self.nav("Cases")
-        self.page.wait_for_url(re.compile(r"/cases$"))
+        self.page.wait_for_url(re.compile(r"/cases(#messages)?$"))
         return self
 
     def register(self) -> CaseFormPage:
         self.page.get_by_role("link", name="Register a case").click()
-        self.page.wait_for_url(re.compile(r"/cases/new$"))
+        self.page.wait_for_url(re.compile(r"/cases/new(#messages)?$"))
         return CaseFormPage(self.page)
 
     def search(self, text: str) -> CaseListPage:
@@ -100,7 +100,7 @@ class CaseListPage(Site):
 
     def open_case(self, reference: str) -> CasePage:
         self.result_row(reference).get_by_role("link", name=reference).click()
-        self.page.wait_for_url(re.compile(rf"/cases/{reference}$"))
+        self.page.wait_for_url(re.compile(rf"/cases/{reference}(#messages)?$"))
         return CasePage(self.page)
 
 
@@ -157,12 +157,12 @@ class CaseFormPage(Site):
 
     def register(self) -> CasePage:
         self.submit("Register the case")
-        self.page.wait_for_url(re.compile(r"/cases/[A-Z]{3}-\d{4}-\d{6}$"))
+        self.page.wait_for_url(re.compile(r"/cases/[A-Z]{3}-\d{4}-\d{6}(#messages)?$"))
         return CasePage(self.page)
 
     def save(self) -> CasePage:
         self.submit("Save")
-        self.page.wait_for_url(re.compile(r"/cases/[A-Z]{3}-\d{4}-\d{6}$"))
+        self.page.wait_for_url(re.compile(r"/cases/[A-Z]{3}-\d{4}-\d{6}(#messages)?$"))
         return CasePage(self.page)
 
     def save_expecting_conflict(self) -> ConflictPage:
@@ -190,7 +190,7 @@ class ConflictPage(CaseFormPage):
 
     def save_my_version(self) -> CasePage:
         self.submit("Save my version")
-        self.page.wait_for_url(re.compile(r"/cases/[A-Z]{3}-\d{4}-\d{6}$"))
+        self.page.wait_for_url(re.compile(r"/cases/[A-Z]{3}-\d{4}-\d{6}(#messages)?$"))
         return CasePage(self.page)
 
 
@@ -219,7 +219,7 @@ class CasePage(Site):
 
     def edit(self) -> CaseFormPage:
         self.page.get_by_role("link", name="Edit the case").click()
-        self.page.wait_for_url(re.compile(r"/cases/[A-Z]{3}-\d{4}-\d{6}/edit$"))
+        self.page.wait_for_url(re.compile(r"/cases/[A-Z]{3}-\d{4}-\d{6}/edit(#messages)?$"))
         return CaseFormPage(self.page)
 
     def status_section(self) -> Locator:
@@ -279,7 +279,7 @@ class FamilyPage(Site):
         if reporting_person:
             p.get_by_label("Reported the disappearance").check()
         p.get_by_role("button", name="Save relative").click()
-        p.wait_for_url(re.compile(rf"/relatives/{UUID}$"))
+        p.wait_for_url(re.compile(rf"/relatives/{UUID}(#messages)?$"))
         return RelativePage(p)
 
 
@@ -301,7 +301,7 @@ class RelativePage(Site):
         form.get_by_label("Date given").fill(given_at)
         form.get_by_label("Evidence reference").fill(evidence)
         form.get_by_role("button", name="Record consent").click()
-        self.page.wait_for_url(re.compile(rf"/relatives/{UUID}#consents$"))
+        self.page.wait_for_url(re.compile(rf"/relatives/{UUID}#messages$"))
         self.expect_flash("Consent recorded.")
         return self
 
@@ -319,7 +319,7 @@ class RelativePage(Site):
         if notes:
             form.get_by_label("Notes").fill(notes)
         form.get_by_role("button", name="Plan notification").click()
-        self.page.wait_for_url(re.compile(rf"/relatives/{UUID}#notifications$"))
+        self.page.wait_for_url(re.compile(rf"/relatives/{UUID}#messages$"))
         self.expect_flash("Notification planned.")
         return self
 
@@ -334,7 +334,7 @@ class RelativePage(Site):
     def open_notification(self, kind_label: str) -> NotificationPage:
         row = self.notification_row(kind_label)
         row.get_by_role("link", name="Record delivery or outcome").click()
-        self.page.wait_for_url(re.compile(rf"/notifications/{UUID}$"))
+        self.page.wait_for_url(re.compile(rf"/notifications/{UUID}(#messages)?$"))
         return NotificationPage(self.page)
 
 
@@ -348,7 +348,7 @@ class NotificationPage(Site):
         p.get_by_label("Psychosocial support").select_option(support)
         p.get_by_label("Notes").fill(notes)
         p.get_by_role("button", name="Record", exact=True).click()
-        p.wait_for_url(re.compile(rf"/relatives/{UUID}#notifications$"))
+        p.wait_for_url(re.compile(rf"/relatives/{UUID}#messages$"))
         self.expect_flash("Notification saved.")
         return RelativePage(p)
 
@@ -358,7 +358,7 @@ class WorklistPage(Site):
 
     def open_from_nav(self) -> WorklistPage:
         self.nav("Worklist")
-        self.page.wait_for_url(re.compile(r"/worklist$"))
+        self.page.wait_for_url(re.compile(r"/worklist(#messages)?$"))
         return self
 
     def rows(self) -> Locator:
@@ -373,7 +373,7 @@ class LookupPage(Site):
 
     def open_from_nav(self) -> LookupPage:
         self.nav("Hotline look-up")
-        self.page.wait_for_url(re.compile(r"/relatives/lookup$"))
+        self.page.wait_for_url(re.compile(r"/relatives/lookup(#messages)?$"))
         return self
 
     def find_phone(self, phone: str) -> LookupPage:
@@ -402,12 +402,12 @@ class RemainsListPage(Site):
 
     def open_from_nav(self) -> RemainsListPage:
         self.nav("Remains")
-        self.page.wait_for_url(re.compile(r"/remains$"))
+        self.page.wait_for_url(re.compile(r"/remains(#messages)?$"))
         return self
 
     def register(self) -> RemainsFormPage:
         self.page.get_by_role("link", name="Record remains").click()
-        self.page.wait_for_url(re.compile(r"/remains/new$"))
+        self.page.wait_for_url(re.compile(r"/remains/new(#messages)?$"))
         return RemainsFormPage(self.page)
 
     def rows(self) -> Locator:
@@ -415,7 +415,7 @@ class RemainsListPage(Site):
 
     def open_remains(self, reference: str) -> RemainsPage:
         self.page.get_by_role("link", name=reference, exact=True).click()
-        self.page.wait_for_url(re.compile(rf"/remains/{UUID}$"))
+        self.page.wait_for_url(re.compile(rf"/remains/{UUID}(#messages)?$"))
         return RemainsPage(self.page)
 
 
@@ -451,7 +451,7 @@ class RemainsFormPage(Site):
 
     def record(self) -> RemainsPage:
         self.page.get_by_role("button", name="Record the remains").click()
-        self.page.wait_for_url(re.compile(rf"/remains/{UUID}$"))
+        self.page.wait_for_url(re.compile(rf"/remains/{UUID}(#messages)?$"))
         return RemainsPage(self.page)
 
 
@@ -475,12 +475,12 @@ class RemainsPage(Site):
 
     def open_candidates(self) -> CandidatesPage:
         self.links().get_by_role("link", name="Candidate cases").click()
-        self.page.wait_for_url(re.compile(rf"/remains/{UUID}/candidates$"))
+        self.page.wait_for_url(re.compile(rf"/remains/{UUID}/candidates(#messages)?$"))
         return CandidatesPage(self.page)
 
     def open_samples(self) -> RemainsSamplesPage:
         self.links().get_by_role("link", name="Post-mortem samples").click()
-        self.page.wait_for_url(re.compile(rf"/remains/{UUID}/dna$"))
+        self.page.wait_for_url(re.compile(rf"/remains/{UUID}/dna(#messages)?$"))
         return RemainsSamplesPage(self.page)
 
 
@@ -517,7 +517,9 @@ class CandidatesPage(Site):
 
     def compare(self, reference: str) -> ComparePage:
         self.row(reference).get_by_role("link", name="Compare side by side").click()
-        self.page.wait_for_url(re.compile(rf"/compare/[A-Z]{{3}}-\d{{4}}-\d{{6}}/{UUID}$"))
+        self.page.wait_for_url(
+            re.compile(rf"/compare/[A-Z]{{3}}-\d{{4}}-\d{{6}}/{UUID}(#messages)?$")
+        )
         return ComparePage(self.page)
 
 
@@ -541,7 +543,7 @@ class ComparePage(Site):
 
     def open_remains(self) -> RemainsPage:
         self.page.locator("#remains-reference").click()
-        self.page.wait_for_url(re.compile(rf"/remains/{UUID}$"))
+        self.page.wait_for_url(re.compile(rf"/remains/{UUID}(#messages)?$"))
         return RemainsPage(self.page)
 
 
@@ -554,7 +556,7 @@ class RemainsSamplesPage(Site):
         form.get_by_label("Sample identifier").fill(sample_id)
         form.get_by_label("Collected on").fill(collected)
         form.get_by_role("button", name="Record post-mortem sample").click()
-        self.page.wait_for_url(re.compile(rf"/remains/{UUID}/dna$"))
+        self.page.wait_for_url(re.compile(rf"/remains/{UUID}/dna(#messages)?$"))
         self.expect_flash("Post-mortem sample recorded (custody: collected).")
         return self
 
@@ -567,7 +569,7 @@ class MatchReportsPage(Site):
 
     def open_from_nav(self) -> MatchReportsPage:
         self.nav("Match reports")
-        self.page.wait_for_url(re.compile(r"/match-reports$"))
+        self.page.wait_for_url(re.compile(r"/match-reports(#messages)?$"))
         return self
 
     def record(
@@ -586,7 +588,7 @@ class MatchReportsPage(Site):
         form.get_by_label("Likelihood ratio (as reported)").fill(likelihood_ratio)
         form.get_by_label("Reported on").fill(reported)
         form.get_by_role("button", name="Record match report").click()
-        self.page.wait_for_url(re.compile(rf"/match-reports/{UUID}$"))
+        self.page.wait_for_url(re.compile(rf"/match-reports/{UUID}(#messages)?$"))
         self.expect_flash("Match report recorded.")
         return MatchReportPage(self.page)
 
@@ -609,12 +611,12 @@ class IdentificationListPage(Site):
 
     def open_from_nav(self) -> IdentificationListPage:
         self.nav("Identifications")
-        self.page.wait_for_url(re.compile(r"/identifications$"))
+        self.page.wait_for_url(re.compile(r"/identifications(#messages)?$"))
         return self
 
     def record_for(self, case_reference: str) -> IdentificationFormPage:
         self.page.locator("#record-identification").click()
-        self.page.wait_for_url(re.compile(r"/identifications/new$"))
+        self.page.wait_for_url(re.compile(r"/identifications/new(#messages)?$"))
         self.page.get_by_label("Case reference").fill(case_reference)
         self.page.get_by_role("button", name="Continue").click()
         self.page.wait_for_url(re.compile(r"/identifications/new\?case=[A-Z]{3}-\d{4}-\d{6}"))
@@ -628,7 +630,7 @@ class IdentificationListPage(Site):
 
     def open(self, case_reference: str) -> IdentificationPage:
         self.row(case_reference).get_by_role("link", name="Open").click()
-        self.page.wait_for_url(re.compile(rf"/identifications/{UUID}$"))
+        self.page.wait_for_url(re.compile(rf"/identifications/{UUID}(#messages)?$"))
         return IdentificationPage(self.page)
 
 
@@ -645,7 +647,7 @@ class IdentificationFormPage(Site):
         choose_option(form.get_by_label("Remains (optional)"), remains)
         form.get_by_label("Date of the identification").fill(identified)
         form.get_by_role("button", name="Record the identification").click()
-        p.wait_for_url(re.compile(rf"/identifications/{UUID}$"))
+        p.wait_for_url(re.compile(rf"/identifications/{UUID}(#messages)?$"))
         self.expect_flash(re.compile("Identification recorded"))
         return IdentificationPage(p)
 
@@ -664,7 +666,7 @@ class IdentificationPage(Site):
 
     def confirm(self) -> IdentificationPage:
         self.confirm_button().click()
-        self.page.wait_for_url(re.compile(rf"/identifications/{UUID}$"))
+        self.page.wait_for_url(re.compile(rf"/identifications/{UUID}(#messages)?$"))
         self.expect_flash("Identification confirmed.")
         return self
 

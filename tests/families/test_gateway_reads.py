@@ -332,8 +332,19 @@ def test_family_page_is_one_read(signed_in, family, one_read):
         ),
         ("/relatives/{rid}/edit", "edit_page", CONTACTS, [CANARY_ADDRESS]),
         ("/relatives/{rid}/erase", "erase_page", CONTACTS, [CANARY_NAME]),
-        ("/notifications/{nid}", "notification_page", ["notifications"], [CANARY_NOTES]),
-        ("/consents/{cid}/withdraw", "withdraw_page", ["consent"], []),
+        # Pages about one relative name them and show their safety note (issue 14).
+        (
+            "/notifications/{nid}",
+            "notification_page",
+            ["family_contacts", "notifications"],
+            [CANARY_NOTES, CANARY_NAME, CANARY_SAFETY],
+        ),
+        (
+            "/consents/{cid}/withdraw",
+            "withdraw_page",
+            ["family_contacts", "consent"],
+            [CANARY_NAME, CANARY_SAFETY],
+        ),
     ],
 )
 def test_each_relative_page_is_one_read(signed_in, family, one_read, url, view, categories, shows):

@@ -56,7 +56,7 @@ def _record_from_case_page(client, world) -> str:
             "notes": CANARY_NOTES,
         },
     )
-    url = resp.headers["Location"]
+    url = resp.headers["Location"].removesuffix("#messages")  # the message at the top
     assert re.fullmatch(r"/identifications/[0-9a-f-]{36}", url)
     return url
 
@@ -86,7 +86,7 @@ def test_record_as_one_user_and_confirm_as_another(app, make_user, dna_world):
     assert 'id="awaiting-second-person"' not in detail
     assert "awaiting your review" in _page(reviewer, "/identifications")
     resp = _post(reviewer, url + "/confirm", detail, {"version": "1"})
-    assert resp.headers["Location"] == url
+    assert resp.headers["Location"] == url + "#messages"
     detail = _page(reviewer, url)
     assert 'data-status="confirmed"' in detail and 'id="confirmed-by"' in detail
     assert 'id="submit-confirm"' not in detail
