@@ -12,6 +12,7 @@ from flask import Flask, has_request_context, redirect, render_template, request
 from flask_babel import Babel
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from markupsafe import Markup
 from sqlalchemy.exc import OperationalError
 
 from casework import errors, i18n, web
@@ -204,6 +205,15 @@ def _register_globals(app: Flask) -> None:
     from flask_babel import get_locale
 
     from casework.navigation import case_links, due_items, nav_items
+
+    @app.template_filter("bdi")
+    def _bdi(value: Any) -> Any:
+        """A value (name, e-mail, reference, date) isolated from the translated sentence it sits
+        in, so its direction does not reorder the text around it: `name=person|bdi`. Not in
+        <title> or attributes (plain text only there)."""
+        if value is None or value == "":
+            return value
+        return Markup("<bdi>%s</bdi>") % value
 
     @app.context_processor
     def _inject() -> dict[str, Any]:

@@ -7,9 +7,11 @@ import functools
 import os
 import re
 import subprocess
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from babel import Locale
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
@@ -415,3 +417,218 @@ def test_the_profile_refuses_an_unknown_language(client, login, make_user, datab
     assert resp.status_code == 422
     assert 'aria-invalid="true"' in resp.get_data(as_text=True)
     assert user_language(database, user) is None
+
+
+# --- no English left on a translated page ---------------------------------------------------------
+
+WORD = re.compile(r"[^\W\d_]{2,}")
+SKIPPED_ELEMENTS = {"script", "style", "template"}
+VOID_ELEMENTS = {
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+    "track", "wbr",
+}  # fmt: skip
+READ_ATTRIBUTES = ("placeholder", "title", "aria-label", "alt")
+EMAIL = re.compile(r"\S+@\S+")
+
+
+class VisibleText(HTMLParser):
+    """The text a reader sees (and hears: labels, placeholders, button values) in the page's
+    own language: what sits in an element of another `lang` (the switcher's language names)
+    is that language's, not the page's."""
+
+    def __init__(self, language: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, str]] = [("", language)]
+        self.language = language
+        self.texts: list[str] = []
+
+    def _ours(self) -> bool:
+        return self.stack[-1][1] == self.language and self.stack[-1][0] not in SKIPPED_ELEMENTS
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        lang = (values.get("lang") or self.stack[-1][1]).split("-")[0]
+        if tag in SKIPPED_ELEMENTS:
+            lang = "-"
+        if tag not in VOID_ELEMENTS:
+            self.stack.append((tag, lang))
+        if lang != self.language:
+            return
+        self.texts += [v for k, v in attrs if k in READ_ATTRIBUTES and v]
+        if tag == "input" and values.get("type") in ("submit", "button", "reset"):
+            self.texts.append(values.get("value") or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        for i in range(len(self.stack) - 1, 0, -1):
+            if self.stack[i][0] == tag:
+                del self.stack[i:]
+                return
+
+    def handle_data(self, data: str) -> None:
+        if self._ours() and data.strip():
+            self.texts.append(data)
+
+
+def words(text: str) -> set[str]:
+    return {w.lower() for w in WORD.findall(PLACEHOLDER.sub(" ", text))}
+
+
+@functools.cache
+def english_words() -> frozenset[str]:
+    found: set[str] = set()
+    for message in fresh_template():
+        for msgid in message.id if isinstance(message.id, tuple) else (message.id,):
+            found |= words(msgid or "")
+    return frozenset(found)
+
+
+@functools.cache
+def translation_words(language: str) -> frozenset[str]:
+    found: set[str] = set()
+    for message in catalogue(language):
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for s in strings:
+            found |= words(s or "")
+    return frozenset(found)
+
+
+@functools.cache
+def locale_words(language: str) -> frozenset[str]:
+    """Words of the names of languages and countries in `language` (Unicode CLDR, as Babel
+    gives them to the pickers): French "same du Nord" is the Sami language, not English."""
+    locale = Locale.parse(language)
+    found: set[str] = set()
+    for name in list(locale.languages.values()) + list(locale.territories.values()):
+        found |= words(name)
+    return frozenset(found)
+
+
+def english_left(html: str, language: str, seeded: list[str]) -> list[str]:
+    """Words of the English catalogue on the page that no translation of `language` uses (a
+    word the translators kept, e.g. an acronym, is not English left), after the values the
+    test seeded (names, places, e-mails) are taken out."""
+    parser = VisibleText(language)
+    parser.feed(html)
+    left = []
+    for text in parser.texts:
+        for value in sorted(seeded, key=len, reverse=True):
+            text = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", " ", text)
+        text = EMAIL.sub(" ", text)
+        for word in sorted(words(text)):
+            if (
+                word in english_words()
+                and word not in translation_words(language)
+                and word not in locale_words(language)
+            ):
+                left.append(f"{word} (in {text.strip()[:60]!r})")
+    return left
+
+
+def test_the_english_check_catches_english_and_spares_names_and_other_languages():
+    html = (
+        '<html lang="fr"><title>Dossiers</title><p>Se connecter</p><p>Sign in</p>'
+        '<button lang="en">English</button><input type="submit" value="Save">'
+        "<p>Ana <bdi>ana@example.org</bdi> Chalatenango</p><script>var case = 1;</script></html>"
+    )
+    left = english_left(html, "fr", seeded=["Ana", "Chalatenango"])
+    assert [w.split()[0] for w in left] == ["in", "sign", "save"]
+
+
+@pytest.fixture
+def world(app, api, make_user, database):
+    """A case with everything filled in, a relative, and a user of each role the pages need;
+    the values seeded are returned so that they are not mistaken for English."""
+    from tests.cases.conftest import FULL_CASE
+    from tests.families.helpers import relative_body
+
+    focal = api("focal_point")
+    liaison = api("family_liaison")
+    case = focal.post("/cases", json=FULL_CASE)
+    assert case.status_code == 201, case.json
+    reference = case.json["reference"]
+    relative = liaison.post(f"/cases/{reference}/relatives", json=relative_body())
+    assert relative.status_code == 201, relative.json
+    users = {
+        "focal_point": focal.user,
+        "family_liaison": liaison.user,
+        "admin": make_user("admin"),
+    }
+    seeded = [reference]
+    for value in list(FULL_CASE.values()) + list(relative_body().values()):
+        if isinstance(value, str):
+            seeded.append(value)
+        elif isinstance(value, list):
+            seeded += [v for v in value if isinstance(v, str)]
+            for item in value:
+                if isinstance(item, dict):
+                    seeded += [v for v in item.values() if isinstance(v, str)]
+    with database.session() as s:
+        seeded += [s.get(User, u.id).organisation.name for u in users.values()]
+    return {
+        "users": users,
+        "reference": reference,
+        "relative": relative.json["id"],
+        "seeded": seeded,
+    }
+
+
+PAGES = [
+    (None, "/login"),
+    ("focal_point", "/"),
+    ("focal_point", "/cases"),
+    ("focal_point", "/cases/{reference}"),
+    ("family_liaison", "/relatives/{relative}"),
+    ("family_liaison", "/worklist"),
+    ("admin", "/admin/users"),
+    ("family_liaison", "/account/language"),
+]
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_translated_pages_show_no_english(app, world, database, language):
+    """Each page, in the user's language (their profile's setting), shows no word of the
+    English catalogue that the language's catalogue does not use."""
+    found = {}
+    for role, url in PAGES:
+        browser = app.test_client()
+        if role is not None:
+            user = world["users"][role]
+            with database.session() as s:
+                s.get(User, user.id).language = language
+            assert sign_in(browser, user).status_code == 302
+        html = page(browser, url.format(**world), language)
+        assert html_attributes(html)["lang"] == language
+        left = english_left(html, language, world["seeded"])
+        if left:
+            found[url] = left
+    assert not found, "English left:\n" + "\n".join(
+        f"{url}: {'; '.join(left)}" for url, left in found.items()
+    )
+
+
+# --- names, e-mails and references keep their own direction -------------------------------------
+
+
+def test_values_inside_translated_text_are_isolated_and_inputs_take_their_own_direction(
+    app, world, database
+):
+    """In Arabic, a reference or an e-mail inside a translated sentence sits in <bdi> (its
+    punctuation stays with it), and text inputs (names, e-mails, notes) get dir="auto"."""
+    user = world["users"]["focal_point"]
+    with database.session() as s:
+        s.get(User, user.id).language = "ar"
+        email = s.get(User, user.id).email
+    browser = app.test_client()
+    assert sign_in(browser, user).status_code == 302
+    reference = world["reference"]
+    detail = page(browser, f"/cases/{reference}")
+    assert re.search(rf"<bdi\b[^>]*>{reference}</bdi>", h1(detail))
+    assert re.search(rf"<bdi\b[^>]*>{re.escape(email)}</bdi>", page(browser, "/"))
+    edit = page(browser, f"/cases/{reference}/edit")
+    given = re.search(r'<input[^>]*id="given_names"[^>]*>', edit)
+    assert given and 'dir="auto"' in given.group(0)
+    notes = re.findall(r"<textarea[^>]*>", edit)
+    assert notes and all('dir="auto"' in t for t in notes)
+    login_page = page(app.test_client(), "/login", "ar")
+    address = re.search(r'<input[^>]*id="email"[^>]*>', login_page)
+    assert address and 'dir="auto"' in address.group(0)
