@@ -143,6 +143,10 @@ def _issue_button() -> dict[str, Any]:
 def issue_page(relative_id: uuid.UUID) -> Any:
     """The confirmation before a new code: it replaces the one the relative may hold."""
     relative = lookups.owned_relative(relative_id)
+    if relative.is_erased or not relative.is_reporting_person:
+        raise family_access.NoReportingRelative(
+            _("A status code is issued to the relative who reported the disappearance only.")
+        )
     shown = current_access().read(
         RELATIVE, relative, view="family_access_page", only=[Category.family_contacts]
     )

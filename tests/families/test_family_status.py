@@ -181,6 +181,10 @@ def test_the_stage_is_shown_in_the_relatives_language(family_case, liaison, clie
     resp = look_up(client, issued["code"], issued["secret"])
     assert resp.status_code == 200
     assert html_lang(resp.text) == ("ar", "rtl")
+    # The stage itself is in Arabic (the catalogue translates every message: test_i18n's gate).
+    stage = re.search(r'<h2 id="stage-title">([^<]+)</h2>', resp.text).group(1)
+    assert "We are searching" not in resp.text
+    assert re.search("[\u0600-\u06ff]{3,}", stage), stage
 
 
 def test_a_regional_tag_uses_its_language(family_case, liaison, client):

@@ -132,7 +132,11 @@ def test_a_relative_who_did_not_report_gets_no_code(
 ):
     reference = make_case(status="active_search")
     relative = add_relative(liaison, reference, is_reporting_person=False)
-    resp = confirm(client, relative["id"], confirm="y")
+    assert issue_page(client, relative["id"]).status_code == 409
+    token = csrf_from(client.get(f"/relatives/{relative['id']}").text)
+    resp = client.post(
+        f"/relatives/{relative['id']}/family-access", data={"csrf_token": token, "confirm": "y"}
+    )
     assert resp.status_code == 409
     with database.session() as s:
         assert s.scalars(select(FamilyAccess)).all() == []
