@@ -18,7 +18,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po, write_po
 from babel.support import Translations
 
-from casework import i18n
+from casework import create_app, i18n
 from casework.auth.models import User
 from tests.helpers import csrf_from, sign_in
 
@@ -222,9 +222,11 @@ def test_start_compiles_into_the_instance_when_the_package_is_read_only(tmp_path
     assert _load(fallback, "ar").gettext("Sign in") == "تسجيل الدخول"
 
 
-def test_the_app_serves_compiled_catalogues_from_the_package():
+def test_the_app_serves_compiled_catalogues_from_the_package(settings, database):
     """The catalogues live in casework/translations (where the translators write them), and
-    the factory compiled them: no committed .mo, none missing or stale."""
+    the factory compiles them on start: none missing or stale afterwards."""
+    app = create_app(settings, database=database)
+    assert str(i18n.TRANSLATIONS) in app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")
     for language in TRANSLATED:
         po = ROOT / "casework" / "translations" / language / "LC_MESSAGES" / "messages.po"
         assert po.is_file(), language
