@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-WIDTH = 520
-LABEL_WIDTH = 190
-VALUE_WIDTH = 110
+WIDTH = 420
+LABEL_WIDTH = 160
+VALUE_WIDTH = 90
 ROW_HEIGHT = 26
 BAR_HEIGHT = 18
 GAP = 6
 #: Longest label drawn in the chart (the table beside it has every label whole).
-LABEL_CHARACTERS = 24
+LABEL_CHARACTERS = 21
 
 
 @dataclass(frozen=True)
