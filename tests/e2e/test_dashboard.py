@@ -4,13 +4,22 @@ label sits to the right of its bar and the count to its left; in English the oth
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from tests.dashboard.conftest import PLAN, register
 from tests.e2e.conftest import LoginPage
 from tests.helpers import PASSWORD
 
-SCREENSHOTS = "test-results/dashboard"
+SCREENSHOTS = (
+    Path(
+        os.environ.get("CASEWORK_SCREENSHOTS")
+        or Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
+    )
+    / "dashboard"
+)
 
 
 @pytest.mark.parametrize("language", ["en", "ar"])
