@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
@@ -39,6 +40,17 @@ def to_message(url: str) -> str:
     return url + "#messages" if session.get("_flashes") else url
 
 
+#: Roles as pages name them (never the raw code such as focal_point).
+ROLE_LABELS = {
+    Role.admin: _l("Administrator"),
+    Role.focal_point: _l("Focal point"),
+    Role.family_liaison: _l("Family liaison officer"),
+    Role.forensic: _l("Forensic specialist"),
+    Role.partner: _l("Partner"),
+    Role.auditor: _l("Auditor"),
+}
+
+
 class LoginForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
@@ -49,7 +61,13 @@ class NewUserForm(FlaskForm):
     # The address is checked by operations.normalise_email (wtforms' Email() needs a package
     # casework does not install).
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
-    role = SelectField(_l("Role"), choices=[(r.value, r.value) for r in Role])
+    # No role is chosen for the admin: a blank first choice, and a role is required.
+    role = SelectField(
+        _l("Role"),
+        choices=[("", _l("Choose…"))] + [(r.value, label) for r, label in ROLE_LABELS.items()],
+        validators=[DataRequired(message=_l("Choose a role."))],
+        default="",
+    )
     password = PasswordField(
         _l("Initial password"),
         description=_l(
@@ -66,7 +84,7 @@ class UserStatusForm(FlaskForm):
 
 
 class RoleForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=[(r.value, r.value) for r in Role])
+    role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
     submit = SubmitField(_l("Change role"))
 
 
@@ -209,7 +227,8 @@ def users():
             flash(_("User created."), "info")
             return redirect(to_message(url_for("auth.users")))
     elif request.method == "POST":
-        status = 400
+        # A bad CSRF token is a bad request; a field left blank or invalid is a 422.
+        status = 400 if "csrf_token" in form.errors else 422
     rows = queries.users_of_organisation(s, actor.organisation_id)
     pending = queries.pending_role_requests(s, actor.organisation_id)
     return render_template(
@@ -572,3 +591,12 @@ def mfa_state(user: User) -> str:
 @bp.app_template_global()
 def mfa_reset_form() -> MfaResetForm:
     return MfaResetForm()
+
+
+@bp.app_template_global()
+def role_label(role: Any) -> str:
+    """A role's translated name for any page (the value itself when it is no role)."""
+    try:
+        return str(ROLE_LABELS[Role(getattr(role, "value", role))])
+    except ValueError:
+        return str(role or "")

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from typing import Any
 
@@ -164,6 +166,9 @@ class CaseForm(CaseworkForm):
     )
     protection_flags = FieldList(FormField(ProtectionFlagForm), label=_l("Protection flags"))
     version = HiddenField()
+    # Fingerprints of the values the form was loaded with (see `fingerprints`): on an edit
+    # conflict they tell which fields the user changed and which the colleague changed.
+    base = HiddenField()
     submit = SubmitField(_l("Save"))
 
     def __init__(
@@ -219,6 +224,22 @@ class CaseForm(CaseworkForm):
 
 def _is_filled(data: dict[str, Any]) -> bool:
     return any(isinstance(v, str) and v.strip() for v in data.values())
+
+
+#: Fields of a case as the pages name them (the timeline's "Updated: …" among others).
+FIELD_LABELS: dict[str, Any] = {
+    name: value.args[0]
+    for name, value in vars(CaseForm).items()
+    if getattr(value, "args", None) and name not in ("version", "base", "submit")
+}
+FIELD_LABELS["vulnerability_rows"] = FIELD_LABELS["vulnerabilities"]
+FIELD_LABELS["last_seen_month"] = FIELD_LABELS["last_seen_date"]
+
+
+def field_label(name: str) -> str:
+    """A case field's translated label (the name itself for a field the form does not have)."""
+    label = FIELD_LABELS.get(name)
+    return str(label) if label is not None else name
 
 
 class StatusForm(CaseworkForm):
@@ -376,3 +397,62 @@ def payload_as_form_data(payload: dict[str, Any], version: int) -> dict[str, Any
     ]
     data["version"] = str(version)
     return data
+
+
+# --- the edit-conflict merge ----------------------------------------------------------------
+
+#: The fields a conflict is merged on (each compared as shown in the form).
+MERGED = tuple(name for name in FIELD_LABELS if name in CaseForm.__dict__)
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, list):
+        return "\n".join(
+            "\x1f".join(f"{k}={item[k] or ''}" for k in sorted(item))
+            if isinstance(item, dict)
+            else str(item)
+            for item in value
+        )
+    return "" if value is None else str(value).strip()
+
+
+def _fingerprint(secret: bytes, name: str, value: Any) -> str:
+    digest = hmac.new(secret, f"{name}\0{_as_text(value)}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:16]
+
+
+def fingerprints(data: dict[str, Any], secret: bytes) -> str:
+    """The base field's value: a keyed digest of each field as loaded (no personal value
+    travels in it; the page holds the values anyway)."""
+    return ",".join(f"{name}:{_fingerprint(secret, name, data.get(name))}" for name in MERGED)
+
+
+def merge(
+    yours: dict[str, Any], theirs: dict[str, Any], base: str | None, secret: bytes
+) -> tuple[dict[str, Any], list[str], list[str], list[str]]:
+    """A three-way merge of form data after an edit conflict.
+
+    Returns (data to pre-fill, fields taken from the colleague, fields kept as the user typed
+    them, fields both changed). Where only the colleague changed a field, theirs; where only
+    the user did, yours; where both did, theirs, to review. Without the base (an old page),
+    every differing field counts as changed by both: the colleague's text is never wiped."""
+    known: dict[str, str] = {}
+    for part in (base or "").split(","):
+        name, _sep, digest = part.partition(":")
+        if name and digest:
+            known[name] = digest
+    merged = dict(yours)
+    taken, kept, both = [], [], []
+    for name in MERGED:
+        mine, their = yours.get(name), theirs.get(name)
+        if _as_text(mine) == _as_text(their):
+            continue
+        original = known.get(name)
+        you_changed = original is None or _fingerprint(secret, name, mine) != original
+        they_changed = original is None or _fingerprint(secret, name, their) != original
+        if you_changed and not they_changed:
+            kept.append(name)
+            continue
+        merged[name] = their
+        (both if you_changed else taken).append(name)
+    return merged, taken, kept, both

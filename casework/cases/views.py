@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from marshmallow import ValidationError
@@ -38,6 +38,7 @@ from casework.cases.schemas import (
 )
 from casework.cases.values import country_name
 from casework.categories import Category
+from casework.db import utcnow
 from casework.errors import CaseworkError, InvalidInput, NotFound, VersionConflict
 from casework.forms import attach_errors, flatten, to_message, version_of
 from casework.web import db_session, discard_changes
@@ -69,7 +70,15 @@ def _labels() -> dict[str, Any]:
         "custody_labels": forms.CUSTODY_LABELS,
         "method_labels": forms.METHOD_LABELS,
         "country_name": country_name,
+        # A format, never a real reference, as the placeholder of reference boxes.
+        "reference_placeholder": f"{utcnow().year}-000000",
     }
+
+
+@bp.app_template_filter("case_field")
+def _case_field(name: str) -> str:
+    """A case field's name as pages show it (the timeline's "Updated: Date of birth, …")."""
+    return forms.field_label(name)
 
 
 def _case_or_404(reference: str, *, for_update: bool = False) -> Case:
@@ -168,7 +177,8 @@ def edit(reference: str) -> Any:
     actor = acting()
     if request.method == "GET":
         case = _case_or_404(reference)
-        form = _case_form(data=forms.form_data(case))
+        loaded = forms.form_data(case)
+        form = _case_form(data={**loaded, "base": forms.fingerprints(loaded, _merge_key())})
         form.add_blank_rows()
         current_access().read(CASE, case, view="edit")
         return render_template("cases/edit.html", form=form, case=case)
@@ -180,7 +190,7 @@ def edit(reference: str) -> Any:
     expected = version_of(form.version.data)
     if expected is None:
         # Without the version the user saw, saving could overwrite someone else's change.
-        return _conflict(reference, payload)
+        return _conflict(reference, payload, form.base.data)
     try:
         data = CaseUpdateSchema().load(payload)
         operations.update_case(session, actor, case, data, expected)
@@ -189,7 +199,7 @@ def edit(reference: str) -> Any:
         form.add_blank_rows()
         return render_template("cases/edit.html", form=form, case=case), 422
     except VersionConflict:
-        return _conflict(reference, payload)
+        return _conflict(reference, payload, form.base.data)
     except CaseworkError as exc:
         attach_errors(form, exc.fields)
         flash(exc.message, "error")
@@ -199,16 +209,29 @@ def edit(reference: str) -> Any:
     return _back_to(case.reference)
 
 
-def _conflict(reference: str, payload: dict[str, Any]) -> Any:
-    """Someone saved first: show their version beside the user's, ready to re-apply."""
+def _merge_key() -> bytes:
+    """The key of the edit form's fingerprints (the app's secret: pages cannot forge them)."""
+    secret = current_app.secret_key or ""
+    return (secret if isinstance(secret, bytes) else str(secret).encode()) + b"/case-edit-base"
+
+
+def _conflict(reference: str, payload: dict[str, Any], base: str | None) -> Any:
+    """Someone saved first: show their version beside the user's, and a form that MERGES the
+    two: where only the colleague changed a field, theirs; where only the user did, the user's;
+    where both did, the colleague's, marked to review. Saving as offered never wipes the
+    colleague's text."""
     discard_changes()
     current = _case_or_404(reference)
     theirs = forms.form_data(current)
-    # formdata=None: the form shows the user's values with the *current* version, not the
-    # stale version the request carried.
-    form = _case_form(formdata=None, data=forms.payload_as_form_data(payload, current.version))
-    form.add_blank_rows()
     yours = forms.payload_as_form_data(payload, current.version)
+    merged, taken, kept, both = forms.merge(yours, theirs, base, _merge_key())
+    merged["version"] = str(current.version)
+    # The next save is compared with the current version.
+    merged["base"] = forms.fingerprints(theirs, _merge_key())
+    # formdata=None: the form shows the merged values with the *current* version, not the
+    # stale version the request carried.
+    form = _case_form(formdata=None, data=merged)
+    form.add_blank_rows()
     differing = [name for name in payload if _shown(yours.get(name)) != _shown(theirs.get(name))]
     current_access().read(CASE, current, view="conflict")
     # The page shows the stored record, so its read is audited although the answer is a 409.
@@ -220,6 +243,9 @@ def _conflict(reference: str, payload: dict[str, Any]) -> Any:
         yours=yours,
         theirs=theirs,
         differing=differing,
+        taken=taken,
+        kept=kept,
+        both=both,
         shown=_shown,
     ), 409
 
@@ -275,8 +301,9 @@ def _case_page(
             status_form = forms.StatusForm(formdata=None, version=str(case.version))
         elif not status_form.version.data:
             status_form.version.data = str(case.version)
+        # No action is pre-selected: a blank "Choose…" first, and the user picks the status.
         status_form.status.choices = forms.choices_of(
-            [(s.value, forms.STATUS_LABELS[s]) for s in targets]
+            [("", _("Choose…"))] + [(s.value, forms.STATUS_LABELS[s]) for s in targets]
         )
         status_form.closure_reason.choices = forms.choices_of(
             [("", "—")]
@@ -344,6 +371,9 @@ def change_status(reference: str) -> Any:
         "closure_reason": form.closure_reason.data or None,
         "duplicate_of": (form.duplicate_of.data or "").strip() or None,
     }
+    if not raw["status"]:
+        message = {"status": [_("Choose the new status.")]}
+        return _case_page(reference, status_form=form, code=_refused(form, message))
     try:
         data = StatusChangeSchema().load(raw)
         operations.change_status_as_asked(

@@ -101,8 +101,10 @@ def test_register_find_update_and_close_through_the_pages(client, officer):
     assert 'data-status="closed"' in page
     assert 'data-closure-reason="withdrawn_by_family"' in page
     assert "Now closed" in page
-    # The one move from closed is reopening it.
-    assert form_values(page, f"/cases/{ref}/status")["status"] == "active_search"
+    # The one move from closed is reopening it (after the blank "Choose…": nothing is
+    # pre-selected).
+    status = re.search(r'<select[^>]*name="status".*?</select>', page, re.S).group(0)
+    assert re.findall(r'<option[^>]*value="([^"]*)"', status) == ["", "active_search"]
 
 
 def test_edit_conflict_shows_both_versions_and_lets_the_user_reapply(client, officer):
@@ -129,8 +131,12 @@ def test_edit_conflict_shows_both_versions_and_lets_the_user_reapply(client, off
     case_page = client.get(f"/cases/{ref}").get_data(as_text=True)
     assert "Zahra Benali" in case_page and "Oujda" not in case_page  # nothing overwritten
 
+    # Both changed the family name: the colleague's is offered (to review); only the user
+    # changed the place of origin: theirs is kept.
     again = form_values(html, f"/cases/{ref}/edit")
-    assert again["version"] == "2" and again["family_names"] == "Zahraa"
+    assert again["version"] == "2" and again["family_names"] == "Zahra Benali"
+    assert again["place_of_origin"] == "Oujda"
+    again["family_names"] = "Zahraa"  # the user, having reviewed it, re-applies theirs
     assert client.post(f"/cases/{ref}/edit", data=again).status_code == 303
     case_page = client.get(f"/cases/{ref}").get_data(as_text=True)
     assert "Zahraa" in case_page and "Oujda" in case_page

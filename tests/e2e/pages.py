@@ -189,7 +189,7 @@ class ConflictPage(CaseFormPage):
         return self.page.locator(f'table.conflict tr[data-field="{field}"] td.current')
 
     def save_my_version(self) -> CasePage:
-        self.submit("Save my version")
+        self.submit("Save the merged version")
         self.page.wait_for_url(re.compile(r"/cases/[A-Z]{3}-\d{4}-\d{6}(#messages)?$"))
         return CasePage(self.page)
 
@@ -274,7 +274,7 @@ class FamilyPage(Site):
             )
         p.get_by_label("Phone", exact=True).fill(phone)
         p.get_by_label("Email", exact=True).fill(email)
-        p.get_by_label("Preferred language").fill(language)
+        p.get_by_label("Preferred language").select_option(language)
         p.get_by_label("Preferred channel").select_option(channel)
         if reporting_person:
             p.get_by_label("Reported the disappearance").check()

@@ -114,8 +114,13 @@ def test_focal_point_registers_finds_edits_and_closes_a_case(page, make_user):
     expect(case.value("circumstances")).to_have_text(
         "Cousins report he crossed into Guatemala at La Hachadura."
     )
-    # The form below the comparison holds the user's values over the current version.
-    expect(conflict.circumstances()).to_have_value("A bus driver saw him in Ciudad Hidalgo.")
+    # The form below merges both versions: both changed the circumstances, so the colleague's
+    # text is offered (to review, never wiped by saving as offered); the user re-types theirs.
+    expect(conflict.circumstances()).to_have_value(
+        "Cousins report he crossed into Guatemala at La Hachadura."
+    )
+    expect(second_tab.locator("#to-review")).to_contain_text("Circumstances")
+    conflict.circumstances().fill("A bus driver saw him in Ciudad Hidalgo.")
     reapplied = conflict.save_my_version()
     reapplied.expect_flash(f"Case {reference} saved.")
     expect(reapplied.value("circumstances")).to_have_text("A bus driver saw him in Ciudad Hidalgo.")
@@ -158,9 +163,11 @@ def test_focal_point_registers_finds_edits_and_closes_a_case(page, make_user):
     assert case.closure_reason() == "withdrawn_by_family"
     expect(page.locator("#case-closure-reason")).to_have_text("Withdrawn by the family")
     # The one move from "closed" is reopening (a focal point, with a note).
+    # (after the blank "Choose…": nothing is pre-selected).
     options = case.status_section().get_by_label("New status").locator("option")
-    expect(options).to_have_count(1)
-    expect(options.first).to_have_attribute("value", "active_search")
+    expect(options).to_have_count(2)
+    expect(options.first).to_have_attribute("value", "")
+    expect(options.nth(1)).to_have_attribute("value", "active_search")
 
     # The timeline tells the whole story, oldest first.
     assert case.timeline_kinds() == [
