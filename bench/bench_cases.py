@@ -133,6 +133,10 @@ QUERIES = [
     "Aisha",
     "Ibrahim Diallo",
     "Maria Lopez",
+    "Ahmed Hassan",
+    "أحمد الحسن",
+    "Muhamad Alhasan",
+    "Mohammed Al-Hassan",
 ]
 
 
@@ -277,7 +281,9 @@ def main() -> None:
         org = s.scalar(select(Organisation).where(Organisation.name == "Bench"))
         if org is None:
             org = auth_ops.create_organisation(s, "Bench", "SV", "national_authority")
-            auth_ops.create_user(s, "bench@example.org", "bench-password", "focal_point", org.id)
+            auth_ops.create_user(
+                s, "bench@example.org", "correct horse battery staple 1", "focal_point", org.id
+            )
         user = s.scalar(select(User).where(User.email == "bench@example.org"))
         actor = Actor.for_user(user)
     seed(db, org, args.cases)

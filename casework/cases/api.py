@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import jsonify, url_for
 
-from casework.access import Access
+from casework.access import Access, dump
 from casework.access.current import current_access
 from casework.api import api_blueprint, expected_version, page_of, shaped, shaped_page
 from casework.auth.context import acting
@@ -31,6 +31,7 @@ from casework.cases.schemas import (
     filters_from,
 )
 from casework.categories import Category
+from casework.crypto import query_parts
 from casework.errors import NotFound
 from casework.schemas import PageArgs
 from casework.web import db_session
@@ -72,7 +73,21 @@ def _search(args: dict[str, Any], view: str):
     found = queries.search_cases(access, filters_from(args), page, per_page)
     shown = access.read_page(CASE, found.items, view=view, only=LIST_CATEGORIES, page=page)
     extra = {"total_is_estimate": True} if found.total_is_estimate else {}
-    return shaped_page(CaseSummarySchema(), shown, page, per_page, found.total, **extra)
+    if not found.matches:
+        return shaped_page(CaseSummarySchema(), shown, page, per_page, found.total, **extra)
+    # A name search: each row says how well it matched and which query parts it matched
+    # (the words the caller sent, normalised), never the index keys.
+    words = query_parts(args.get("q") or "").parts
+    items = []
+    for row in shown:
+        item = dump(CaseSummarySchema(), row)
+        result = found.matches.get(row.record.id)
+        if result is not None:
+            item["match"] = {"score": result.score, "parts": [words[i] for i in result.matched]}
+        items.append(item)
+    body = page_of(items, page, per_page, found.total)
+    body.update(extra)
+    return jsonify(body)
 
 
 @blp.route("/cases", methods=["GET"])

@@ -44,6 +44,44 @@ def show(ctx: CliContext, case_ref: str, purpose: str) -> None:
     click.echo(json.dumps(body, ensure_ascii=False, indent=2, sort_keys=True))
 
 
+@cases.command("reindex-names")
+@click.option("--batch", default=500, show_default=True, help="Cases per transaction.")
+@pass_ctx
+def reindex_names(ctx: CliContext, batch: int) -> None:
+    """Recompute every case's name keys in the blind index (after an upgrade that changes how
+    names are matched). Names are decrypted in memory only; safe to run while the service runs
+    and to run again."""
+    from sqlalchemy import func, select
+
+    from casework.cases import operations
+    from casework.cases.models import Case
+    from casework.keys import RecordUnreadable
+
+    with ctx.session() as s:
+        total = s.scalar(select(func.count(Case.id))) or 0
+    done = skipped = 0
+    last = None
+    with click.progressbar(length=total, label="re-indexing case names") as bar:
+        while True:
+            with ctx.session() as s:
+                stmt = select(Case).order_by(Case.id).limit(batch)
+                if last is not None:
+                    stmt = stmt.where(Case.id > last)
+                rows = list(s.scalars(stmt))
+                if not rows:
+                    break
+                for case in rows:
+                    try:
+                        if not case.is_shredded:
+                            operations.reindex_names(s, case)
+                            done += 1
+                    except RecordUnreadable:
+                        skipped += 1  # a damaged record keeps its old keys
+                last = rows[-1].id
+                bar.update(len(rows))
+    click.echo(f"re-indexed {done} cases" + (f", {skipped} unreadable" if skipped else ""))
+
+
 @click.command("shred")
 @click.argument("case_ref")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")

@@ -1,8 +1,9 @@
 """Possible-duplicate scoring between two decrypted cases: pure, so it is tested without a database.
 
-Names must agree part by part (through the same spelling, script and phonetic relation as the
-blind index); sex, date of birth and nationality must not contradict; matching last-seen data
-adds to the score. Reasons name the fields that agree, never their values.
+Names must agree part by part (through the same matcher as the name search: any script,
+spelling, article or particle, see casework.crypto.names); sex, date of birth and nationality
+must not contradict; matching last-seen data adds to the score. Reasons name the fields that
+agree, never their values.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 
 from casework.cases.models import Case, joined_names
 from casework.cases.values import ApproxDate, approx_date_or_none
-from casework.crypto import name_parts, recheck_name
+from casework.crypto import name_ranker, query_parts
 
 #: Tolerance on dates of birth: families often remember the year only roughly.
 DOB_SLACK_DAYS = 366
@@ -58,10 +59,11 @@ class DuplicateMatch:
 
 def compare(new: CaseFacts, other: CaseFacts) -> DuplicateMatch | None:
     """How likely `other` is the same person as `new`; None when it cannot be."""
-    parts = name_parts(new.names)
+    parts = query_parts(new.names).parts
     if not parts or not other.all_names:
         return None
-    matched = sum(1 for part in parts if recheck_name(part, other.all_names))
+    # The same matcher as the name search: any script, spelling, article or particle.
+    matched = len(name_ranker(new.names)(other.all_names).matched)
     # One matching part of a multi-part name is a common first name, not a duplicate.
     if matched < min(2, len(parts)):
         return None

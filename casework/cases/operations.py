@@ -204,6 +204,11 @@ def _index_description(session: Session, case: Case) -> None:
     set_description_terms(session, case.id, case.data_key, texts)
 
 
+def reindex_names(session: Session, case: Case) -> None:
+    """Recompute one case's name keys (`casework cases reindex-names`)."""
+    _index_names(session, case)
+
+
 def _index_names(session: Session, case: Case) -> None:
     names = case.all_names
     tokens = indexer(session).name_tokens(queries.NAME_FIELD, names) if names.strip() else set()

@@ -10,7 +10,7 @@ import datetime as dt
 import re
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
@@ -31,10 +31,10 @@ from casework.cases.models import (
 )
 from casework.cases.resources import CASE
 from casework.cases.values import ApproxDate
-from casework.crypto import name_matcher
+from casework.crypto import NameScore, name_ranker
 from casework.errors import InvalidInput, or_404
 from casework.keys import RecordUnreadable, indexer
-from casework.keys.service import newest_owners
+from casework.keys.service import newest_owners, owners_matching_enough, strongest_first
 
 NAME_FIELD = "cases.name"
 #: Most index candidates a name search considers; more means "refine the search".
@@ -98,6 +98,8 @@ class CasePage:
     total: int
     truncated: bool = False  # the name search hit NAME_CANDIDATE_CAP
     total_is_estimate: bool = False  # a name search re-checked only what the page needed
+    # A name search's scores, by case id: how well and which query parts each row matched.
+    matches: dict[uuid.UUID, NameScore] = field(default_factory=dict)
 
 
 def _order() -> list[Any]:
@@ -275,6 +277,12 @@ def _ids_ending(session: Session, number: int, text: str) -> list[uuid.UUID]:
     return list(session.scalars(stmt))
 
 
+def parts_needed(parts: int) -> int:
+    """How many query parts a name must match: all of one or two; all but one of three or
+    more (a middle name or a second family name the other writer left out)."""
+    return parts if parts <= 2 else parts - 1
+
+
 def _name_search(
     access: Access,
     q: str,
@@ -282,30 +290,40 @@ def _name_search(
     page: int,
     per_page: int,
 ) -> CasePage:
-    """Index candidates, newest first; decrypt and re-check only as many as the page needs.
+    """Ranked name search: index candidates, decrypted and scored, best first.
 
-    Up to EXACT_TOTAL_LIMIT candidates are all re-checked, so the total is exact. Beyond that
-    (a common name at national scale), candidates are re-checked in order until the page and
-    one more row are confirmed, and the total is an upper bound (`total_is_estimate`):
-    the cost of a search then follows the page, not the popularity of the name.
+    Candidates match enough query parts through any of their forms (spelling,
+    transliteration, skeleton, phonetic or fuzzy key; see casework.crypto.names). Each is
+    decrypted and re-checked with the similarity measure; the confirmed ones are ranked by how
+    many query parts they match, then by similarity, then newest first.
+
+    Up to EXACT_TOTAL_LIMIT candidates are all re-checked, so the ranking and total are exact.
+    Beyond that (a common name at national scale) the index orders the candidates by how many
+    query tokens they share, and they are re-checked in that order until the page and one more
+    row are confirmed; the total is then an upper bound (`total_is_estimate`).
     """
     session = access.session
     token_sets = indexer(session).query_name_tokens(NAME_FIELD, q)
     if not token_sets:
         # A query without a searchable part matches nothing, not everything.
         return CasePage([], 0)
+    need = parts_needed(len(token_sets))
     # Walk the index newest first (case ids are time-ordered) within the organisation and
     # filters; no scan of the cases table, and at most the cap plus one ids come back.
     allowed = access.scope(select(Case.id), CASE).where(*where)
-    candidate_ids = newest_owners(session, NAME_FIELD, token_sets, allowed, NAME_CANDIDATE_CAP + 1)
+    candidate_ids = owners_matching_enough(
+        session, NAME_FIELD, token_sets, allowed, NAME_CANDIDATE_CAP + 1, need
+    )
     truncated = len(candidate_ids) > NAME_CANDIDATE_CAP
     candidate_ids = candidate_ids[:NAME_CANDIDATE_CAP]
     start = (page - 1) * per_page
     exact = len(candidate_ids) <= EXACT_TOTAL_LIMIT
+    if not exact:
+        candidate_ids = strongest_first(session, NAME_FIELD, token_sets, candidate_ids)
     wanted = None if exact else start + per_page + 1
-    confirmed: list[uuid.UUID] = []
+    confirmed: dict[uuid.UUID, NameScore] = {}
     checked = 0
-    matches = name_matcher(q)
+    score = name_ranker(q)
     for offset in range(0, len(candidate_ids), RECHECK_CHUNK):
         chunk = candidate_ids[offset : offset + RECHECK_CHUNK]
         rows = {
@@ -315,16 +333,23 @@ def _name_search(
         for case_id in chunk:
             checked += 1
             case = rows.get(case_id)
-            if case is not None and matches(case.all_names):
-                confirmed.append(case_id)
+            if case is None:
+                continue
+            result = score(case.all_names)
+            if len(result.matched) >= need:
+                confirmed[case_id] = result
         if wanted is not None and len(confirmed) >= wanted:
             break
-    page_ids = confirmed[start : start + per_page]
+    ranked = sorted(
+        confirmed, key=lambda i: (len(confirmed[i].matched), confirmed[i].score, i), reverse=True
+    )
+    page_ids = ranked[start : start + per_page]
     if checked == len(candidate_ids):
         total, estimate = len(confirmed), False
     else:
         total, estimate = len(confirmed) + len(candidate_ids) - checked, True
-    return CasePage(_cases_in_order(session, page_ids), total, truncated, estimate)
+    items = _cases_in_order(session, page_ids)
+    return CasePage(items, total, truncated, estimate, matches={i: confirmed[i] for i in page_ids})
 
 
 # What the re-check of a name candidate needs: its names and its data key, nothing else.

@@ -333,8 +333,22 @@ class CaseWriteSchema(CaseSchema):
     possible_duplicates = fields.List(fields.Nested(PossibleDuplicateSchema))
 
 
+class NameMatchSchema(Schema):
+    score = fields.Float(metadata={"description": "Similarity of the name, 0..1"})
+    parts = fields.List(
+        fields.String(), metadata={"description": "The query's parts (normalised) it matched"}
+    )
+
+
+class CaseListItemSchema(CaseSummarySchema):
+    match = fields.Nested(
+        NameMatchSchema,
+        metadata={"description": "Name searches only: how the row matched, best first"},
+    )
+
+
 class CaseListSchema(PageSchema):
-    items = fields.List(fields.Nested(CaseSummarySchema))
+    items = fields.List(fields.Nested(CaseListItemSchema))
     total_is_estimate = fields.Boolean(
         metadata={
             "description": "True when a name search with many matches counted an upper bound."

@@ -10,6 +10,7 @@ from .blind import (
     choose_bits,
     expected_false_positives,
     name_matcher,
+    name_ranker,
     recheck_name,
 )
 from .cipher import (
@@ -37,6 +38,7 @@ from .keyring import (
     remove_kek_version,
     retire_older_keks,
 )
+from .names import PART_MATCH, NameScore, part_forms, query_parts, record_forms
 from .normalise import (
     name_parts,
     normalise_email,
@@ -73,6 +75,12 @@ __all__ = [
     "generate_keyring_file",
     "name_matcher",
     "name_parts",
+    "name_ranker",
+    "NameScore",
+    "PART_MATCH",
+    "part_forms",
+    "query_parts",
+    "record_forms",
     "new_data_key",
     "normalise_email",
     "normalise_phone",

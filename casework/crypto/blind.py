@@ -15,14 +15,12 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from .keyring import KEY_BYTES
+from .names import NameScore, name_score, part_forms, query_parts, record_forms
 from .normalise import (
-    name_parts,
     normalise_email,
     normalise_phone,
     normalise_sample_id,
     normalise_text,
-    phonetic,
-    transliterate,
 )
 
 __all__ = [
@@ -31,6 +29,8 @@ __all__ = [
     "BlindIndexer",
     "choose_bits",
     "expected_false_positives",
+    "name_matcher",
+    "name_ranker",
     "recheck_name",
 ]
 
@@ -39,10 +39,6 @@ MIN_BITS = 8
 #: Ceiling so that every token fits a signed 64-bit BIGINT column.
 MAX_BITS = 63
 _HKDF_INFO = b"casework blind index v1:"
-# Name tokens are tagged before hashing so exact spellings and phonetic keys live in
-# separate value spaces: the exact part "hsn" must not match the phonetic key HSN.
-_EXACT = "x:"
-_PHONETIC = "p:"
 
 ValueKind = Literal["text", "email", "phone", "sample_id"]
 
@@ -96,8 +92,8 @@ class BlindIndexer:
     another. Derived keys are cached per instance (never module-wide).
 
     ``planned_rows`` is the expected number of index entries per field at the instance's
-    full size. Name fields store several tokens per record (exact, transliterated and
-    phonetic per part), so their entry count can be given separately in
+    full size. Name fields store several tokens per record (about eight forms per part,
+    see ``casework.crypto.names``), so their entry count can be given separately in
     ``planned_rows_by_field``. Changing a field's planned size changes its width and
     requires re-indexing that field.
     """
@@ -160,41 +156,26 @@ class BlindIndexer:
         return self.token(field, normalised)
 
     def name_tokens(self, field: str, full_name: str) -> set[int]:
-        """Return the tokens to store for a name.
-
-        For each part: the exact normalised part (tag ``x:``), its Latin transliteration
-        when that differs (also ``x:``, so "mhmd" written in Latin finds محمد), and its
-        phonetic key (tag ``p:``). Mohamed and Muhammad share their ``p:`` token; محمد and
-        Mohamed share theirs through the transliteration.
-        """
-        tokens: set[int] = set()
-        for alternatives in self.query_name_tokens(field, full_name):
-            tokens |= alternatives
-        return tokens
+        """Return the tokens to store for a name: one per form of each part (see
+        ``casework.crypto.names``: spellings with and without an article, two
+        transliterations, consonant skeletons, Metaphone keys and the skeleton's one-letter
+        deletions), and of each particle joined to its part (``al Hassan`` -> ``alhassan``)."""
+        return {self.token(field, v) for forms in record_forms(full_name) for v in forms.tagged()}
 
     def query_name_tokens(self, field: str, query: str) -> list[set[int]]:
-        """Return one set of alternative tokens per part of a search query.
+        """Return one set of alternative tokens per part of a search query (particles are
+        optional and not parts of their own).
 
-        A record matches when, for every set, at least one of its tokens is among the
-        record's ``name_tokens``: every query part must match some part of the name, by
-        exact spelling, transliteration or phonetic key; extra parts in the record are
-        ignored. Matching is approximate (truncated tokens collide by design), so every
-        candidate must be decrypted and confirmed with ``recheck_name``.
+        A record matches a query part when one of the part's tokens is among the record's
+        ``name_tokens``. Matching is approximate (fuzzy keys, and truncated tokens collide by
+        design), so every candidate must be decrypted and re-checked (``name_ranker``).
 
         An empty list means the query has no searchable part; callers must not treat it
         as "match everything".
         """
-        result: list[set[int]] = []
-        for part in name_parts(query):
-            alternatives = {self.token(field, _EXACT + part)}
-            latin = transliterate(part)
-            if latin and latin != part:
-                alternatives.add(self.token(field, _EXACT + latin))
-            key = phonetic(part)
-            if key:
-                alternatives.add(self.token(field, _PHONETIC + key))
-            result.append(alternatives)
-        return result
+        return [
+            {self.token(field, v) for v in part_forms(p).tagged()} for p in query_parts(query).parts
+        ]
 
     def _field_key(self, field: str) -> bytes:
         key = self._field_keys.get(field)
@@ -211,15 +192,23 @@ class BlindIndexer:
         return key
 
 
+def name_ranker(query: str) -> Callable[[str], NameScore]:
+    """Score decrypted candidates against `query` (its part forms computed once)."""
+    query_forms = [part_forms(p) for p in query_parts(query).parts]
+
+    def score(candidate_names: str) -> NameScore:
+        return name_score(query_forms, record_forms(candidate_names))
+
+    return score
+
+
 def name_matcher(query: str) -> Callable[[str], bool]:
     """`recheck_name` with the query's forms computed once, for re-checking many candidates."""
-    query_parts = [_forms(p) for p in name_parts(query)]
+    ranker = name_ranker(query)
+    wanted = len(query_parts(query).parts)
 
     def matches(candidate_names: str) -> bool:
-        if not query_parts:
-            return False
-        candidate_parts = [_forms(p) for p in name_parts(candidate_names)]
-        return all(any(_same(q, c) for c in candidate_parts) for q in query_parts)
+        return wanted > 0 and len(ranker(candidate_names).matched) == wanted
 
     return matches
 
@@ -227,25 +216,9 @@ def name_matcher(query: str) -> Callable[[str], bool]:
 def recheck_name(query: str, candidate_names: str) -> bool:
     """Confirm a decrypted candidate: does every query part match some candidate part?
 
-    Two parts match when their normalised forms, their transliterations or their phonetic
-    keys are equal - the same relation the index approximates, minus the coincidental
-    collisions of truncated tokens. Parts are matched independently (two query parts may
-    match the same candidate part). A query without parts matches nothing.
+    Two parts match when their similarity (``casework.crypto.names.part_similarity``: the
+    best of Jaro-Winkler over their transliterations and a consonant-skeleton score) is at
+    least ``PART_MATCH``. Particles are optional; two query parts may match the same
+    candidate part. A query without parts matches nothing.
     """
-    query_parts = [_forms(p) for p in name_parts(query)]
-    candidate_parts = [_forms(p) for p in name_parts(candidate_names)]
-    if not query_parts:
-        return False
-    return all(any(_same(q, c) for c in candidate_parts) for q in query_parts)
-
-
-def _forms(part: str) -> tuple[str, str, str]:
-    return part, transliterate(part), phonetic(part)
-
-
-def _same(a: tuple[str, str, str], b: tuple[str, str, str]) -> bool:
-    exact_a, latin_a, key_a = a
-    exact_b, latin_b, key_b = b
-    # Mirrors the index: exact and transliterated spellings share the "x:" space.
-    spellings_b = (exact_b, latin_b)
-    return exact_a in spellings_b or latin_a in spellings_b or (bool(key_a) and key_a == key_b)
+    return name_matcher(query)(candidate_names)

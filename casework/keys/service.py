@@ -87,8 +87,9 @@ def indexer(session: Session) -> BlindIndexer:
 
 
 # Index entries each record adds to a field's index, where it is more than one: a name has
-# about three parts, each with an exact, a transliterated and a phonetic token.
-ENTRIES_PER_RECORD = {"cases.name": 8, "remains.name": 8, "physical.terms": 10}
+# about three parts, each with about eight forms (spellings, transliterations, skeletons,
+# Metaphone keys and fuzzy skeleton keys; see casework.crypto.names), measured on real names.
+ENTRIES_PER_RECORD = {"cases.name": 24, "remains.name": 24, "physical.terms": 10}
 
 #: Blind-index field of the terms of marks, clothing and effects. Cases and remains index theirs
 #: under this one field (one HMAC key), so their shared terms can be counted token to token.
@@ -370,6 +371,51 @@ def owners_matching(field: str, token_sets: list[set[int]]) -> list[Any]:
         )
         for tokens in token_sets
     ]
+
+
+def owners_matching_enough(
+    session: Session,
+    field: str,
+    token_sets: list[set[int]],
+    allowed: Select[Any],
+    limit: int,
+    need: int,
+) -> list[uuid.UUID]:
+    """Ids of owners matching at least `need` of the token sets, highest id first.
+
+    `need` equal to the number of sets is `newest_owners`; one less (a query with a part the
+    record lacks, such as a middle name) walks each set of all-but-one parts and merges.
+    """
+    if need >= len(token_sets):
+        return newest_owners(session, field, token_sets, allowed, limit)
+    found: set[uuid.UUID] = set()
+    for left_out in range(len(token_sets)):
+        subset = token_sets[:left_out] + token_sets[left_out + 1 :]
+        found.update(newest_owners(session, field, subset, allowed, limit))
+    return sorted(found, reverse=True)[:limit]
+
+
+def strongest_first(
+    session: Session, field: str, token_sets: list[set[int]], owner_ids: list[uuid.UUID]
+) -> list[uuid.UUID]:
+    """`owner_ids` ordered by how many of the query's tokens each one shares (ties newest
+    first): a part written the same way shares its spelling, transliteration, skeleton and
+    phonetic tokens, a far variant only a fuzzy one. The index ranks before anything is
+    decrypted, so a page can be filled with the strongest candidates of a common name."""
+    if not owner_ids:
+        return []
+    tokens = sorted(set().union(*token_sets))
+    rows = session.execute(
+        select(BlindIndexEntry.owner_id, func.count())
+        .where(
+            BlindIndexEntry.field == field,
+            BlindIndexEntry.owner_id.in_(owner_ids),
+            BlindIndexEntry.token.in_(tokens),
+        )
+        .group_by(BlindIndexEntry.owner_id)
+    )
+    counts: dict[uuid.UUID, int] = {owner: count for owner, count in rows}
+    return sorted(owner_ids, key=lambda o: (counts.get(o, 0), o), reverse=True)
 
 
 def newest_owners(

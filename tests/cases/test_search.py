@@ -178,13 +178,13 @@ def test_common_name_rechecks_only_what_the_page_needs(focal, make_case, monkeyp
     monkeypatch.setattr(queries, "EXACT_TOTAL_LIMIT", 2)
     monkeypatch.setattr(queries, "RECHECK_CHUNK", 1)
     checked = []
-    real = queries.name_matcher
+    real = queries.name_ranker
 
     def counting(q):
-        match = real(q)
-        return lambda names: checked.append(names) or match(names)
+        score = real(q)
+        return lambda names: checked.append(names) or score(names)
 
-    monkeypatch.setattr(queries, "name_matcher", counting)
+    monkeypatch.setattr(queries, "name_ranker", counting)
     resp = focal.get("/cases", query_string={"q": "Samir", "per_page": 2})
     assert [i["reference"] for i in resp.json["items"]] == list(reversed(refs))[:2]
     assert resp.json["total_is_estimate"] is True
