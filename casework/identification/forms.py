@@ -7,7 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 
 from casework.forms import CaseworkForm
@@ -97,7 +104,11 @@ class ConfirmForm(CaseworkForm):
 class RejectForm(CaseworkForm):
     version = HiddenField()
     reason = TextAreaField(_l("Why it is rejected"))
-    submit = SubmitField(_l("Reject the identification"), render_kw={"id": "submit-reject"})
+    # The page's confirmation step of an irreversible decision (the API takes the reason alone).
+    confirm = BooleanField(_l("I confirm: reject this identification for good"))
+    submit = SubmitField(
+        _l("Reject the identification"), render_kw={"id": "submit-reject", "class": "button danger"}
+    )
 
 
 #: Form fields sent to the service (the names are the API's).

@@ -360,6 +360,10 @@ def reject(ident_id: uuid.UUID) -> Any:
         _shown_after_refusal()
         flash(_("The form expired; please try again."), "error")
         return _detail_page(ident, reject_form=form, status=400)
+    if not form.confirm.data:
+        _shown_after_refusal()
+        form.confirm.errors = [_("Tick the box to confirm the rejection.")]
+        return _detail_page(ident, reject_form=form, status=422)
     try:
         operations.reject_identification(
             session, actor, ident, form.reason.data or "", version_of(form.version.data)

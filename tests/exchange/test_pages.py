@@ -234,6 +234,10 @@ def test_revoking_asks_for_a_confirmation_and_ends_the_partners_access(app, shar
     assert f'href="/shares/{share["id"]}/revoke"' in page
     form = _page(client, f"/shares/{share['id']}/revoke")
     assert 'id="revoke-form"' in form
+    # Revoking is irreversible: a danger button (and the link to it), behind a confirmation.
+    submit = re.search(r'<form[^>]*id="revoke-form".*?</form>', form, re.S).group(0)
+    assert re.search(r'<input[^>]*type="submit"[^>]*>', submit).group(0).count("danger") == 1
+    assert re.search(r'<a class="button danger revoke-share"', page)
     # Without the confirmation: refused, nothing ends.
     resp = _post(client, f"/shares/{share['id']}/revoke", form, {"version": "1"}, status=422)
     assert 'class="error"' in resp.get_data(as_text=True)

@@ -103,7 +103,18 @@ def test_reject_through_the_page_needs_a_reason(app, make_user, dna_world):
     detail = _page(reviewer, url)
     resp = _post(reviewer, url + "/reject", detail, {"version": "1", "reason": ""}, status=422)
     assert 'data-status="recorded"' in resp.get_data(as_text=True)
-    _post(reviewer, url + "/reject", detail, {"version": "1", "reason": CANARY_REASON})
+    # An irreversible decision: a danger button, and a confirmation step (issue 14).
+    assert re.search(
+        r'<input[^>]*class="button danger"[^>]*id="submit-reject"', detail
+    ) or re.search(r'<input[^>]*id="submit-reject"[^>]*class="button danger"', detail)
+    resp = _post(
+        reviewer, url + "/reject", detail, {"version": "1", "reason": CANARY_REASON}, status=422
+    )
+    html = resp.get_data(as_text=True)
+    assert 'data-status="recorded"' in html and "Tick the box to confirm the rejection." in html
+    _post(
+        reviewer, url + "/reject", detail, {"version": "1", "reason": CANARY_REASON, "confirm": "y"}
+    )
     detail = _page(reviewer, url)
     assert 'data-status="rejected"' in detail and CANARY_REASON in detail
 
