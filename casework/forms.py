@@ -4,12 +4,14 @@ version a page was loaded at."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from functools import lru_cache
 from typing import Any
 
 import pycountry
 from babel import Locale, UnknownLocaleError
-from flask import flash, session
+from flask import current_app, flash, session
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -284,3 +286,72 @@ def to_message(url: str) -> str:
     if session.get("_flashes"):
         return url.split("#", 1)[0] + "#messages"
     return url
+
+
+# --- the edit-conflict merge (cases, remains) -------------------------------------------------
+
+
+def merge_key(purpose: str) -> bytes:
+    """The key of an edit form's fingerprints: the app's secret (pages cannot forge them)."""
+    secret = current_app.secret_key or ""
+    raw = secret if isinstance(secret, bytes) else str(secret).encode()
+    return raw + b"/" + purpose.encode()
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, list):
+        return "\n".join(
+            "\x1f".join(f"{k}={item[k] or ''}" for k in sorted(item))
+            if isinstance(item, dict)
+            else str(item)
+            for item in value
+        )
+    return "" if value is None else str(value).strip()
+
+
+def _fingerprint(key: bytes, name: str, value: Any) -> str:
+    digest = hmac.new(key, f"{name}\0{_as_text(value)}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:16]
+
+
+def fingerprints(data: dict[str, Any], names: tuple[str, ...], key: bytes) -> str:
+    """An edit form's `base` field: a keyed digest of each field as loaded (no personal value
+    travels in it; the page holds the values anyway)."""
+    return ",".join(f"{name}:{_fingerprint(key, name, data.get(name))}" for name in names)
+
+
+def merge(
+    yours: dict[str, Any],
+    theirs: dict[str, Any],
+    base: str | None,
+    names: tuple[str, ...],
+    key: bytes,
+) -> tuple[dict[str, Any], list[str], list[str], list[str]]:
+    """A three-way merge of form data after an edit conflict.
+
+    Returns (data to pre-fill, fields taken from the colleague, fields kept as the user typed
+    them, fields both changed). Where only the colleague changed a field, theirs; where only
+    the user did, yours; where both did, theirs, to review. Without the base (an old page),
+    every differing field counts as changed by both: the colleague's text is never wiped."""
+    known: dict[str, str] = {}
+    for part in (base or "").split(","):
+        name, _sep, digest = part.partition(":")
+        if name and digest:
+            known[name] = digest
+    merged = dict(yours)
+    taken: list[str] = []
+    kept: list[str] = []
+    both: list[str] = []
+    for name in names:
+        mine, their = yours.get(name), theirs.get(name)
+        if _as_text(mine) == _as_text(their):
+            continue
+        original = known.get(name)
+        you_changed = original is None or _fingerprint(key, name, mine) != original
+        they_changed = original is None or _fingerprint(key, name, their) != original
+        if you_changed and not they_changed:
+            kept.append(name)
+            continue
+        merged[name] = their
+        (both if you_changed else taken).append(name)
+    return merged, taken, kept, both

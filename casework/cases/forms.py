@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 from typing import Any
 
@@ -399,60 +397,5 @@ def payload_as_form_data(payload: dict[str, Any], version: int) -> dict[str, Any
     return data
 
 
-# --- the edit-conflict merge ----------------------------------------------------------------
-
-#: The fields a conflict is merged on (each compared as shown in the form).
+#: The fields an edit conflict is merged on (casework.forms.merge).
 MERGED = tuple(name for name in FIELD_LABELS if name in CaseForm.__dict__)
-
-
-def _as_text(value: Any) -> str:
-    if isinstance(value, list):
-        return "\n".join(
-            "\x1f".join(f"{k}={item[k] or ''}" for k in sorted(item))
-            if isinstance(item, dict)
-            else str(item)
-            for item in value
-        )
-    return "" if value is None else str(value).strip()
-
-
-def _fingerprint(secret: bytes, name: str, value: Any) -> str:
-    digest = hmac.new(secret, f"{name}\0{_as_text(value)}".encode(), hashlib.sha256)
-    return digest.hexdigest()[:16]
-
-
-def fingerprints(data: dict[str, Any], secret: bytes) -> str:
-    """The base field's value: a keyed digest of each field as loaded (no personal value
-    travels in it; the page holds the values anyway)."""
-    return ",".join(f"{name}:{_fingerprint(secret, name, data.get(name))}" for name in MERGED)
-
-
-def merge(
-    yours: dict[str, Any], theirs: dict[str, Any], base: str | None, secret: bytes
-) -> tuple[dict[str, Any], list[str], list[str], list[str]]:
-    """A three-way merge of form data after an edit conflict.
-
-    Returns (data to pre-fill, fields taken from the colleague, fields kept as the user typed
-    them, fields both changed). Where only the colleague changed a field, theirs; where only
-    the user did, yours; where both did, theirs, to review. Without the base (an old page),
-    every differing field counts as changed by both: the colleague's text is never wiped."""
-    known: dict[str, str] = {}
-    for part in (base or "").split(","):
-        name, _sep, digest = part.partition(":")
-        if name and digest:
-            known[name] = digest
-    merged = dict(yours)
-    taken, kept, both = [], [], []
-    for name in MERGED:
-        mine, their = yours.get(name), theirs.get(name)
-        if _as_text(mine) == _as_text(their):
-            continue
-        original = known.get(name)
-        you_changed = original is None or _fingerprint(secret, name, mine) != original
-        they_changed = original is None or _fingerprint(secret, name, their) != original
-        if you_changed and not they_changed:
-            kept.append(name)
-            continue
-        merged[name] = their
-        (both if you_changed else taken).append(name)
-    return merged, taken, kept, both

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from marshmallow import ValidationError
@@ -40,7 +40,15 @@ from casework.cases.values import country_name
 from casework.categories import Category
 from casework.db import utcnow
 from casework.errors import CaseworkError, InvalidInput, NotFound, VersionConflict
-from casework.forms import attach_errors, flatten, to_message, version_of
+from casework.forms import (
+    attach_errors,
+    fingerprints,
+    flatten,
+    merge,
+    merge_key,
+    to_message,
+    version_of,
+)
 from casework.web import db_session, discard_changes
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -178,7 +186,8 @@ def edit(reference: str) -> Any:
     if request.method == "GET":
         case = _case_or_404(reference)
         loaded = forms.form_data(case)
-        form = _case_form(data={**loaded, "base": forms.fingerprints(loaded, _merge_key())})
+        base = fingerprints(loaded, forms.MERGED, merge_key("case-edit"))
+        form = _case_form(data={**loaded, "base": base})
         form.add_blank_rows()
         current_access().read(CASE, case, view="edit")
         return render_template("cases/edit.html", form=form, case=case)
@@ -209,12 +218,6 @@ def edit(reference: str) -> Any:
     return _back_to(case.reference)
 
 
-def _merge_key() -> bytes:
-    """The key of the edit form's fingerprints (the app's secret: pages cannot forge them)."""
-    secret = current_app.secret_key or ""
-    return (secret if isinstance(secret, bytes) else str(secret).encode()) + b"/case-edit-base"
-
-
 def _conflict(reference: str, payload: dict[str, Any], base: str | None) -> Any:
     """Someone saved first: show their version beside the user's, and a form that MERGES the
     two: where only the colleague changed a field, theirs; where only the user did, the user's;
@@ -224,10 +227,11 @@ def _conflict(reference: str, payload: dict[str, Any], base: str | None) -> Any:
     current = _case_or_404(reference)
     theirs = forms.form_data(current)
     yours = forms.payload_as_form_data(payload, current.version)
-    merged, taken, kept, both = forms.merge(yours, theirs, base, _merge_key())
+    key = merge_key("case-edit")
+    merged, taken, kept, both = merge(yours, theirs, base, forms.MERGED, key)
     merged["version"] = str(current.version)
     # The next save is compared with the current version.
-    merged["base"] = forms.fingerprints(theirs, _merge_key())
+    merged["base"] = fingerprints(theirs, forms.MERGED, key)
     # formdata=None: the form shows the merged values with the *current* version, not the
     # stale version the request carried.
     form = _case_form(formdata=None, data=merged)

@@ -47,6 +47,9 @@ class RemainsForm(CaseworkForm):
     distinguishing_marks = TextAreaField(_l("Distinguishing marks"))
     effects = TextAreaField(_l("Clothing and effects"))
     version = HiddenField()
+    # Fingerprints of the values the form was loaded with (casework.forms.fingerprints): on an
+    # edit conflict they tell which fields the user changed and which the colleague changed.
+    base = HiddenField()
     submit = SubmitField(_l("Save"), render_kw={"id": "submit"})
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -21,7 +21,15 @@ from casework.auth.policy import can, require
 from casework.cases.forms import SEX_LABELS
 from casework.cases.values import country_name
 from casework.errors import CaseworkError, VersionConflict
-from casework.forms import attach_errors, flash_errors, to_message, version_of
+from casework.forms import (
+    attach_errors,
+    fingerprints,
+    flash_errors,
+    merge,
+    merge_key,
+    to_message,
+    version_of,
+)
 from casework.remains import forms, operations, queries
 from casework.remains.models import Remains, RemainsStatus
 from casework.remains.policy import READ_REMAINS, WRITE_REMAINS
@@ -178,7 +186,9 @@ def edit(remains_id: uuid.UUID) -> Any:
     access = current_access()
     if request.method == "GET":
         remains = queries.owned_remains_or_404(access, remains_id)
-        form = forms.RemainsForm(data=forms.form_data(remains))
+        loaded = forms.form_data(remains)
+        base = fingerprints(loaded, forms.FIELDS, merge_key("remains-edit"))
+        form = forms.RemainsForm(data={**loaded, "base": base})
         access.read(REMAINS, remains, view="edit")
         return render_template("remains/edit.html", form=form, remains=remains)
 
@@ -191,14 +201,14 @@ def edit(remains_id: uuid.UUID) -> Any:
     expected = version_of(form.version.data)
     if expected is None:
         # Without the version the user saw, saving could overwrite someone else's change.
-        return _conflict(remains_id, payload)
+        return _conflict(remains_id, payload, form.base.data)
     data = _checked(form, RemainsUpdateSchema(), payload)
     if data is None:
         return render_template("remains/edit.html", form=form, remains=remains), 422
     try:
         operations.update_remains(access.session, access.actor, remains, data, expected)
     except VersionConflict:
-        return _conflict(remains_id, payload)
+        return _conflict(remains_id, payload, form.base.data)
     except CaseworkError as exc:
         discard_changes()
         attach_errors(form, exc.fields)
@@ -208,15 +218,21 @@ def edit(remains_id: uuid.UUID) -> Any:
     return _back_to(remains.id)
 
 
-def _conflict(remains_id: uuid.UUID, payload: dict[str, Any]) -> Any:
-    """Someone saved first: show their version beside the user's, ready to re-apply."""
+def _conflict(remains_id: uuid.UUID, payload: dict[str, Any], base: str | None) -> Any:
+    """Someone saved first: show their version beside the user's, and a form that MERGES the
+    two (casework.forms.merge): the colleague's value where only they changed a field, the
+    user's where only the user did, the colleague's to review where both did."""
     discard_changes()
     access = current_access()
     current = queries.owned_remains_or_404(access, remains_id)
     theirs = forms.form_data(current)
     yours = forms.payload_as_form_data(payload, current.version)
-    # formdata=None: the form shows the user's values with the *current* version.
-    form = forms.RemainsForm(formdata=None, data=yours)
+    key = merge_key("remains-edit")
+    merged, taken, _kept, both = merge(yours, theirs, base, forms.FIELDS, key)
+    merged["version"] = str(current.version)
+    merged["base"] = fingerprints(theirs, forms.FIELDS, key)  # the next save: against theirs
+    # formdata=None: the form shows the merged values with the *current* version.
+    form = forms.RemainsForm(formdata=None, data=merged)
     differing = [name for name in payload if yours.get(name, "") != theirs.get(name, "")]
     access.read(REMAINS, current, view="conflict")
     # The page shows the stored record, so its read is audited although the answer is a 409.
@@ -228,6 +244,8 @@ def _conflict(remains_id: uuid.UUID, payload: dict[str, Any]) -> Any:
         yours=yours,
         theirs=theirs,
         differing=differing,
+        taken=taken,
+        both=both,
     ), 409
 
 
