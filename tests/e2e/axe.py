@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
 #: WCAG 2.1 A and AA, and axe's best practices.
@@ -70,8 +71,12 @@ class Auditor:
         kind = page_kind(page.url)
         if kind in self.seen or not page.url.startswith("http"):
             return
+        try:
+            found = violations(page)
+        except PlaywrightError:
+            return  # the page navigated away meanwhile: it is checked when it is reached again
         self.seen.add(kind)
-        blocking = [v for v in violations(page) if v["impact"] in BLOCKING]
+        blocking = [v for v in found if v["impact"] in BLOCKING]
         if blocking:
             self.failures[kind] = blocking
 
@@ -84,3 +89,25 @@ def horizontal_overflow(page: Page) -> int:
     return page.evaluate(
         "() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth)"
     )
+
+
+# --- the journeys: each page object's arrival is checked (pages.Site, conftest.LoginPage) -----
+
+_auditors: dict[int, Auditor] = {}
+
+
+def start(page: Page) -> Auditor:
+    """Check the pages this browser page reaches from now on (the `page` fixture)."""
+    auditor = _auditors[id(page)] = Auditor()
+    return auditor
+
+
+def stop(page: Page) -> None:
+    _auditors.pop(id(page), None)
+
+
+def audit_page(page: Page) -> None:
+    """axe on the page as it is now, if this kind of page was not checked yet in this test."""
+    auditor = _auditors.get(id(page))
+    if auditor is not None:
+        auditor.check(page)

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 import pytest
 from werkzeug.serving import make_server
 
+from tests.e2e import axe
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Browser journeys test the pages, not the database: CI runs them on one database only
@@ -80,9 +82,13 @@ def page(browser, live_server):
     context.route("**/*", guard)
     pg = context.new_page()
     pg.set_default_timeout(10_000)
+    auditor = axe.start(pg)
     yield pg
     context.close()
+    axe.stop(pg)
     assert not external, f"pages tried to load external assets: {external}"
+    # axe-core on every kind of page the journey reached: no serious or critical violation.
+    assert not auditor.failures, "axe found serious or critical violations:\n" + auditor.report()
 
 
 class LoginPage:
@@ -93,6 +99,7 @@ class LoginPage:
 
     def open(self) -> LoginPage:
         self.page.goto("/login")
+        axe.audit_page(self.page)
         return self
 
     def sign_in(self, email: str, password: str) -> None:

@@ -12,6 +12,8 @@ from urllib.parse import unquote
 
 from playwright.sync_api import Locator, Page, expect
 
+from tests.e2e.axe import audit_page
+
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 REFERENCE = re.compile(r"^[A-Z]{3}-\d{4}-\d{6}$")
 
@@ -42,6 +44,8 @@ class Site:
 
     def __init__(self, page: Page):
         self.page = page
+        # Every page a journey reaches is checked by axe-core once per kind (tests/e2e/axe.py).
+        audit_page(page)
 
     def nav(self, name: str) -> None:
         main_nav = self.page.get_by_role("navigation", name="Main")

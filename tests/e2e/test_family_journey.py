@@ -61,6 +61,14 @@ def case_reference(api) -> str:
     return resp.json["reference"]
 
 
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def shown(day: dt.date) -> str:
+    """A day as an English page shows it (one format per locale: "Mar 5, 2026")."""
+    return f"{MONTHS[day.month - 1]} {day.day}, {day.year}"
+
+
 def _sign_in(page, user) -> None:
     LoginPage(page).open().sign_in(user.email, PASSWORD)
     page.wait_for_url(re.compile(r"/$"))
@@ -113,7 +121,7 @@ def test_liaison_adds_a_relative_records_consent_and_notifications(page, make_us
     consent = relative.consent_rows().first
     expect(consent).to_contain_text("Tracing")
     expect(consent).to_contain_text("our organisation")
-    expect(consent).to_contain_text(today.isoformat())
+    expect(consent).to_contain_text(shown(today))
     expect(consent).to_contain_text("Form 12/2025")
     expect(consent).to_contain_text("valid")
 
@@ -126,18 +134,18 @@ def test_liaison_adds_a_relative_records_consent_and_notifications(page, make_us
         notes="Call after 18:00",
     )
     row = relative.notification_row("Acknowledgement")
-    expect(row).to_contain_text(today.isoformat())
+    expect(row).to_contain_text(shown(today))
     expect(row).to_contain_text("Call after 18:00")
     notification = relative.open_notification("Acknowledgement")
-    planned = f"Case {case_reference}, planned for {today.isoformat()}."
+    planned = f"Case {case_reference}, planned for {shown(today)}."
     expect(page.get_by_text(planned)).to_be_visible()
     relative = notification.record_delivery(
         delivered_date=today.isoformat(), support="offered", notes="Delivered; mother calm"
     )
     row = relative.notification_row("Acknowledgement")
     cells = row.get_by_role("cell")
-    expect(cells.nth(1)).to_have_text(today.isoformat())  # planned
-    expect(cells.nth(2)).to_have_text(today.isoformat())  # delivered
+    expect(cells.nth(1)).to_have_text(shown(today))  # planned
+    expect(cells.nth(2)).to_have_text(shown(today))  # delivered
     expect(cells.nth(3)).to_have_text("Delivered")
     expect(row).to_contain_text("Delivered; mother calm")
     expect(row).not_to_have_class("overdue")
@@ -161,12 +169,12 @@ def test_liaison_adds_a_relative_records_consent_and_notifications(page, make_us
 
     # The worklist: what is due by today, earliest first; the delivered one is done.
     worklist = WorklistPage(page).open_from_nav()
-    expect(page.get_by_text(f"2 notification(s) due by {today.isoformat()}.")).to_be_visible()
+    expect(page.get_by_text(f"2 notification(s) due by {shown(today)}.")).to_be_visible()
     expect(worklist.rows()).to_have_count(2)
     late = worklist.rows().nth(0)
     expect(late).to_have_class("overdue")
     expect(late).to_contain_text("Progress update")
-    expect(late).to_contain_text(yesterday.isoformat())
+    expect(late).to_contain_text(shown(yesterday))
     expect(late).to_contain_text("overdue")
     expect(late.get_by_role("link", name=case_reference)).to_be_visible()
     due = worklist.rows().nth(1)
