@@ -125,7 +125,10 @@ def text_errors(value: Any, *, top: bool = True) -> Any:
     are never quoted: a bad key is reported under its parent, or as "json" at the top."""
     if isinstance(value, str):
         problem = text_problem(value)
-        return [problem] if problem else None
+        if not problem:
+            return None
+        # A body that is one bare string is reported under "json", as a map like the rest.
+        return {"json": [problem]} if top else [problem]
     errors: dict[str, Any] = {}
     if isinstance(value, dict):
         for key, item in value.items():
