@@ -355,3 +355,77 @@ def merge(
         merged[name] = their
         (both if you_changed else taken).append(name)
     return merged, taken, kept, both
+
+
+# --- countries and languages typed or picked by name ------------------------------------------
+
+
+@lru_cache(maxsize=16)
+def _country_lookup(locale_name: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for country in pycountry.countries:
+        for name in (country.name, getattr(country, "common_name", None)):
+            if name:
+                found.setdefault(name.casefold(), country.alpha_2)
+    for locale in {"en", locale_name}:
+        for code, name in _countries(locale):
+            found[name.casefold()] = code
+    return found
+
+
+@lru_cache(maxsize=16)
+def _language_lookup(locale_name: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for locale in {"en", locale_name}:
+        for code, name in _languages(locale):
+            found.setdefault(name.casefold(), code)
+    return found
+
+
+def country_code_of(text: str | None) -> str | None:
+    """A country typed or picked by name (in the page's language or English) or by its code,
+    as its ISO code; anything else is returned as typed, for the schema to refuse in plain
+    words ("Choose a country from the list."). Blank: None."""
+    value = (text or "").strip()
+    if not value:
+        return None
+    if len(value) == 2 and value.isascii() and value.isalpha():
+        return value.upper()
+    return _country_lookup(str(_page_locale())).get(value.casefold(), value)
+
+
+def language_code_of(text: str | None) -> str | None:
+    """A language typed by name (Spanish, español) or as a tag (es, es-SV, mam), as its tag;
+    anything else as typed, for the schema to refuse. Blank: None."""
+    value = (text or "").strip()
+    if not value:
+        return None
+    try:
+        return vocabulary.language_tag(value)
+    except ValueError:
+        return _language_lookup(str(_page_locale())).get(value.casefold(), value)
+
+
+def language_shown(tag: str | None) -> str:
+    """A language as a text box shows it: its name for a bare language (es: Spanish), the tag
+    itself when it carries a region or script (es-SV), which the box takes back as typed."""
+    if not tag:
+        return ""
+    return language_label(tag) if "-" not in tag else tag
+
+
+class CountryField(StringField):
+    """A country box offering the page's one `<datalist id="countries">` (names in the page's
+    language): it shows the country's name and gives its code (casework.forms.country_code_of).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        render_kw = {"list": "countries", "autocomplete": "off", **kwargs.pop("render_kw", {})}
+        super().__init__(*args, render_kw=render_kw, **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        super().process_formdata(valuelist)
+        self.data = country_code_of(self.data)
+
+    def _value(self) -> str:
+        return country_label(self.data) if self.data else ""

@@ -38,8 +38,16 @@ from casework.cases.models import (
     Sex,
     Vulnerability,
 )
-from casework.cases.values import country_choices
-from casework.forms import CaseworkForm, RowForm
+from casework.forms import (
+    CaseworkForm,
+    CountryField,
+    RowForm,
+    country_code_of,
+    country_label,
+    country_options,
+    language_code_of,
+    language_shown,
+)
 
 #: Words that timeline entries of higher domains carry in `detail` (never personal values):
 #: custody steps of DNA samples and identification methods.
@@ -104,7 +112,7 @@ PROTECTION_LABELS = {
 }
 
 _NONE: list[Any] = [_Choice("", "—")]
-_SPLIT = re.compile(r"[\s,;]+")
+_SPLIT = re.compile(r"\s*[,;\n]\s*")
 EXTRA_ROWS = 1
 _ROW_LISTS = ("identity_documents", "protection_flags")
 
@@ -125,7 +133,7 @@ class MultiCheckboxField(SelectMultipleField):
 class IdentityDocumentForm(RowForm):
     kind = SelectField(_l("Document"), choices=_NONE + _choices(DOCUMENT_LABELS))
     number = StringField(_l("Number"))
-    issuing_country = SelectField(_l("Issued by"), validate_choice=False)
+    issuing_country = CountryField(_l("Issued by"))
 
 
 class ProtectionFlagForm(RowForm):
@@ -145,14 +153,14 @@ class CaseForm(CaseworkForm):
         _l("Age band (derived from the date of birth when possible)"),
         choices=_NONE + [_Choice(b.value, b.value) for b in AgeBand],
     )
-    nationality = SelectField(_l("Nationality"), validate_choice=False)
-    languages = StringField(_l("Languages (codes such as es, ar, ti; comma-separated)"))
+    nationality = CountryField(_l("Nationality"))
+    languages = StringField(_l("Languages (names or codes, comma-separated: Spanish, Mam, ar)"))
     place_of_origin = StringField(_l("Place of origin"))
     identity_documents = FieldList(FormField(IdentityDocumentForm), label=_l("Identity documents"))
     last_seen_date = StringField(_l("Last seen (YYYY, YYYY-MM or YYYY-MM-DD)"))
-    last_seen_country = SelectField(_l("Country last seen in"), validate_choice=False)
+    last_seen_country = CountryField(_l("Country last seen in"))
     last_seen_place = StringField(_l("Place last seen"))
-    route_countries = StringField(_l("Countries on the route (codes, comma-separated)"))
+    route_countries = StringField(_l("Countries on the route, in order (names, comma-separated)"))
     event_type = SelectField(_l("Event"), choices=_NONE + _choices(EVENT_LABELS))
     circumstances = TextAreaField(_l("Circumstances of the disappearance"))
     stature_min_cm = StringField(_l("Stature from (cm)"))
@@ -174,12 +182,12 @@ class CaseForm(CaseworkForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         self._organisations = choices_of(organisations or [])
-        countries = _NONE + choices_of(country_choices())
-        self.nationality.choices = countries
-        self.last_seen_country.choices = countries
-        for row in self.identity_documents:
-            row.form.issuing_country.choices = countries
-        self._countries = countries
+        self._countries = _NONE + choices_of(country_options())
+
+    @property
+    def country_names(self) -> list[str]:
+        """The names the page's one `<datalist id="countries">` offers to the country boxes."""
+        return [str(choice.label) for choice in self._countries[len(_NONE) :]]
 
     def compact_rows(self) -> None:
         """Keep only the filled document and flag rows, in order (as case_payload sends them),
@@ -201,8 +209,6 @@ class CaseForm(CaseworkForm):
         self._choose_countries()
 
     def _choose_countries(self) -> None:
-        for row in self.identity_documents:
-            row.form.issuing_country.choices = self._countries
         for row in self.protection_flags:
             row.form.value.choices = self._targets(row.form.value.data)
 
@@ -269,7 +275,7 @@ class CaseSearchForm(CaseworkForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.nationality.choices = _NONE + choices_of(country_choices())
+        self.nationality.choices = _NONE + choices_of(country_options())
         self.last_seen_country.choices = self.nationality.choices
 
 
@@ -319,8 +325,8 @@ def case_payload(form: CaseForm) -> dict[str, Any]:
     data["stature_max_cm"] = _number(form.stature_max_cm.data)
     lines = (form.aliases.data or "").splitlines()
     data["aliases"] = [line.strip() for line in lines if line.strip()]
-    data["languages"] = _codes(form.languages.data)
-    data["route_countries"] = _codes(form.route_countries.data)
+    data["languages"] = [language_code_of(part) for part in _codes(form.languages.data)]
+    data["route_countries"] = [country_code_of(part) for part in _codes(form.route_countries.data)]
     data["vulnerabilities"] = list(form.vulnerabilities.data or [])
     data["identity_documents"] = [
         {
@@ -353,7 +359,7 @@ def form_data(case: Case) -> dict[str, Any]:
         "date_of_birth": case.date_of_birth or "",
         "age_band": case.age_band.value if case.age_band else "",
         "nationality": case.nationality or "",
-        "languages": ", ".join(case.languages or []),
+        "languages": _languages_shown(case.languages),
         "place_of_origin": case.place_of_origin or "",
         "identity_documents": [
             {**doc, "issuing_country": doc.get("issuing_country") or ""}
@@ -362,7 +368,7 @@ def form_data(case: Case) -> dict[str, Any]:
         "last_seen_date": case.last_seen_date or "",
         "last_seen_country": case.last_seen_country or "",
         "last_seen_place": case.last_seen_place or "",
-        "route_countries": ", ".join(case.route_countries or []),
+        "route_countries": _countries_shown(case.route_countries),
         "event_type": case.event_type.value if case.event_type else "",
         "circumstances": case.circumstances or "",
         "stature_min_cm": _shown_number(case.stature_min_cm),
@@ -377,6 +383,14 @@ def form_data(case: Case) -> dict[str, Any]:
     }
 
 
+def _languages_shown(tags: list[str] | None) -> str:
+    return ", ".join(language_shown(tag) for tag in tags or [] if tag)
+
+
+def _countries_shown(codes: list[str] | None) -> str:
+    return ", ".join(country_label(code) for code in codes or [] if code)
+
+
 def _shown_number(value: int | None) -> str:
     return "" if value is None else str(value)
 
@@ -385,8 +399,8 @@ def payload_as_form_data(payload: dict[str, Any], version: int) -> dict[str, Any
     """Submitted values back into form data, carrying another version (to re-apply them)."""
     data = dict(payload)
     data["aliases"] = "\n".join(payload.get("aliases") or [])
-    data["languages"] = ", ".join(payload.get("languages") or [])
-    data["route_countries"] = ", ".join(payload.get("route_countries") or [])
+    data["languages"] = _languages_shown(payload.get("languages"))
+    data["route_countries"] = _countries_shown(payload.get("route_countries"))
     for name, value in list(data.items()):
         if value is None:
             data[name] = ""

@@ -36,14 +36,15 @@ from casework.cases.schemas import (
     StatusChangeSchema,
     filters_from,
 )
-from casework.cases.values import country_name
 from casework.categories import Category
 from casework.db import utcnow
 from casework.errors import CaseworkError, InvalidInput, NotFound, VersionConflict
 from casework.forms import (
     attach_errors,
+    country_label,
     fingerprints,
     flatten,
+    language_label,
     merge,
     merge_key,
     to_message,
@@ -77,10 +78,22 @@ def _labels() -> dict[str, Any]:
         "document_labels": forms.DOCUMENT_LABELS,
         "custody_labels": forms.CUSTODY_LABELS,
         "method_labels": forms.METHOD_LABELS,
-        "country_name": country_name,
+        "country_name": country_label,
         # A format, never a real reference, as the placeholder of reference boxes.
         "reference_placeholder": f"{utcnow().year}-000000",
     }
+
+
+@bp.app_template_filter("language_name")
+def _language_name(tag: str) -> str:
+    """A language tag by its name in the page's language (es: Spanish)."""
+    return language_label(tag)
+
+
+@bp.app_template_filter("country_label")
+def _country_label(code: str) -> str:
+    """A country code by its name in the page's language (MX: Mexico)."""
+    return country_label(code)
 
 
 @bp.app_template_filter("case_field")

@@ -163,3 +163,49 @@ def test_the_conflict_page_merges_the_colleagues_version(client, officer):
     assert client.post(f"/cases/{ref}/edit", data=offered).status_code == 303
     page = client.get(f"/cases/{ref}").get_data(as_text=True)
     assert "seen in Melilla in June" in page and "Nador" in page and "Zahra Benali" in page
+
+
+def test_the_registration_form_sends_the_country_list_once_and_takes_names(client, officer, api):
+    html = client.get("/cases/new").get_data(as_text=True)
+    assert html.count('<datalist id="countries">') == 1
+    for name in ("nationality", "last_seen_country", "identity_documents-0-issuing_country"):
+        tag = re.search(rf'<input[^>]*\bname="{name}"[^>]*>', html)
+        assert tag and 'list="countries"' in tag.group(0), name
+    # The countries once for the country boxes (the protection flags' grouped choice, which
+    # also names organisations, is the one other list): not four times.
+    assert html.count(">Libya<") + html.count('"Libya"') <= 2
+
+    ref = _register(
+        client,
+        given_names="Amal",
+        nationality="El Salvador",
+        last_seen_country="mexico",
+        languages="Spanish, Arabic",
+        route_countries="Guatemala, Mexico",
+    )
+    case = client.get(f"/cases/{ref}").get_data(as_text=True)
+    assert "Spanish, Arabic" in case and "Guatemala → Mexico" in case
+    edit = form_values(
+        client.get(f"/cases/{ref}/edit").get_data(as_text=True), f"/cases/{ref}/edit"
+    )
+    assert edit["nationality"] == "El Salvador" and edit["last_seen_country"] == "Mexico"
+    assert edit["languages"] == "Spanish, Arabic"
+    assert edit["route_countries"] == "Guatemala, Mexico"
+    # Stored as codes: the API says so.
+    body = api("focal_point").get(f"/cases/{ref}")
+    if body.status_code == 200:
+        assert body.json["nationality"] == "SV" and body.json["last_seen_country"] == "MX"
+        assert body.json["languages"] == ["es", "ar"]
+        assert body.json["route_countries"] == ["GT", "MX"]
+
+
+def test_a_country_not_on_the_list_is_refused_in_plain_words(client, officer):
+    page = client.get("/cases/new").get_data(as_text=True)
+    data = form_values(page, "/cases/new")
+    data.update(given_names="Amal", nationality="Narnia", languages="Quenyaish")
+    resp = client.post("/cases/new", data=data)
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    assert "Choose a country from the list." in html
+    assert "Choose a language from the list." in html
+    assert "ISO 3166" not in html and "BCP 47" not in html

@@ -210,8 +210,8 @@ def test_reopening_through_the_status_form(client, officer, api, make_case, data
     force_status(database, ref, CaseStatus.closed, ClosureReason.withdrawn_by_family)
     page = client.get(f"/cases/{ref}").get_data(as_text=True)
     form = form_values(page, f"/cases/{ref}/status")
-    assert form["status"] == "active_search"
-    form.update(note="")
+    assert form["status"] == ""  # nothing pre-selected (issue 14): the user picks reopening
+    form.update(status="active_search", note="")
     html = client.post(f"/cases/{ref}/status", data=form, follow_redirects=True).get_data(
         as_text=True
     )

@@ -126,7 +126,7 @@ class CaseFormPage(Site):
         if aliases:
             p.get_by_label("Other names and spellings").fill(aliases)
         p.get_by_label("Sex").select_option(sex)
-        p.get_by_label("Nationality").select_option(nationality)
+        p.get_by_label("Nationality").fill(nationality)  # a name or a code, from a datalist
         return self
 
     def fill_disappearance(
@@ -134,7 +134,7 @@ class CaseFormPage(Site):
     ) -> CaseFormPage:
         p = self.page
         p.get_by_label("Last seen (YYYY").fill(last_seen_date)
-        p.get_by_label("Country last seen in").select_option(last_seen_country)
+        p.get_by_label("Country last seen in").fill(last_seen_country)
         self.circumstances().fill(circumstances)
         return self
 
