@@ -50,3 +50,21 @@ def test_the_remains_conflict_page_merges_the_colleagues_version(
     assert record["effects"] == "Pink backpack, rosary"
     assert record["distinguishing_marks"] == "Pierced ears"
     assert record["found_place"] == "Sasabe wash"
+
+
+def test_a_refused_remains_form_sums_its_errors_up_at_the_top(client, login, make_user):
+    assert login(make_user("forensic")).status_code == 302
+    page = client.get("/remains/new").get_data(as_text=True)
+    data = form_values(page, "/remains/new")
+    data.update(found_date="2025-02-30", found_country="ZZ", age_min="30", age_max="20")
+    resp = client.post("/remains/new", data=data)
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    start = html.index('class="error-summary"')
+    summary = html[start : html.index("</div>", start)]
+    for name in ("found_date", "found_country", "age_max"):
+        assert f'href="#{name}"' in summary, name
+    # The summary comes before the fields, and the browser focuses it.
+    assert start < html.index('name="found_date"')
+    assert "autofocus" in html[html.rindex("<div", 0, start) : start + 200]
+    assert "Choose a country from the list." in html
