@@ -112,12 +112,29 @@ def _shares(session: Any, actor: Actor) -> list[Due]:
         label = _("Shares waiting for a second approval")
         items.append(Due("shares.pending", label, total, url_for("exchange.pending_shares")))
     if can(actor, "shared.read"):
-        from casework.exchange.queries import shared_case_ids_page
+        from casework.exchange.queries import shared_access, shared_case_ids_page
 
-        total = shared_case_ids_page(session, actor, 1, 1)[1]
+        # Most recently shared first: the recent ones are on the first page.
+        ids, total = shared_case_ids_page(session, actor, 1, RECENT_SHARES_LOOKED_AT)
+        since = dt.datetime.now(dt.UTC) - dt.timedelta(days=7)
+        recent = sum(
+            1
+            for access in shared_access(session, actor, ids).values()
+            if max(_aware(share.granted_at) for share in access.shares) >= since
+        )
+        url = url_for("exchange.shared_cases")
         label = _("Cases shared with your organisation")
-        items.append(Due("shared.cases", label, total, url_for("exchange.shared_cases")))
+        items.append(Due("shared.cases", label, total, url))
+        items.append(Due("shared.recent", _("Shared in the last 7 days"), recent, url))
     return items
+
+
+#: How many of the most recently shared cases the partner's home page looks at for "recent".
+RECENT_SHARES_LOOKED_AT = 100
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
 
 
 def _forensic(session: Any, actor: Actor) -> list[Due]:

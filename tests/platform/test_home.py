@@ -86,7 +86,10 @@ def test_forensic_home_is_not_a_dead_end(client, api, make_user):
 
 def test_partner_home_links_the_shared_cases(client, make_user):
     assert sign_in(client, make_user("partner")).status_code == 302
-    assert _due(client) == {"shared.cases": (0, "/shared-cases")}
+    assert _due(client) == {
+        "shared.cases": (0, "/shared-cases"),
+        "shared.recent": (0, "/shared-cases"),
+    }
 
 
 def test_admin_sees_role_requests_and_users(client, make_user, org):
