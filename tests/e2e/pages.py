@@ -52,7 +52,7 @@ class Site:
         main_nav.get_by_role("link", name=name, exact=True).click()
 
     def flash(self) -> Locator:
-        return self.page.locator("main > p.flash")
+        return self.page.locator("main > #messages > p.flash")
 
     def expect_flash(self, text: str | re.Pattern[str]) -> None:
         expect(self.flash().filter(has_text=text)).to_have_count(1)

@@ -20,7 +20,7 @@ FLAG_REASON = "Threatened by a gang with police ties"
 
 def _sign_in(page, user) -> None:
     LoginPage(page).open().sign_in(user.email, PASSWORD)
-    page.wait_for_url(re.compile(r"/$"))
+    page.wait_for_url(re.compile(r"/(#messages)?$"))
 
 
 def test_focal_point_registers_finds_edits_and_closes_a_case(page, make_user):
@@ -53,8 +53,8 @@ def test_focal_point_registers_finds_edits_and_closes_a_case(page, make_user):
     )
     assert case.value("circumstances").locator("br").count() == 1
     expect(page.get_by_text("Unaccompanied", exact=True)).to_be_visible()
-    expect(page.get_by_text("El Salvador", exact=True)).to_be_visible()
-    expect(page.get_by_text("Mexico", exact=True)).to_be_visible()
+    expect(page.locator("dd").get_by_text("El Salvador", exact=True)).to_be_visible()
+    expect(page.locator("dd").get_by_text("Mexico", exact=True)).to_be_visible()
 
     # The protection flag is prominent: its own region, above the case summary, in bold.
     flags = case.protection_flags()
@@ -180,9 +180,9 @@ def test_focal_point_registers_finds_edits_and_closes_a_case(page, make_user):
     ]
     items = case.timeline()
     expect(items.nth(0)).to_contain_text("Registered")
-    expect(items.nth(0)).to_contain_text(f"{officer.email} (focal_point)")
-    expect(items.nth(1)).to_contain_text("Updated: circumstances")
-    expect(items.nth(3)).to_contain_text("place_of_origin")
+    expect(items.nth(0)).to_contain_text(f"{officer.email} (Focal point)")  # roles in words
+    expect(items.nth(1)).to_contain_text("Updated: Circumstances of the disappearance")
+    expect(items.nth(3)).to_contain_text("Place of origin")
     expect(items.nth(4)).to_contain_text("Reported → Active search")
     expect(items.nth(4)).to_contain_text("Search opened with the Mexican consulate.")
     expect(items.nth(5)).to_contain_text("Active search → Closed (Withdrawn by the family)")
@@ -203,10 +203,10 @@ def test_register_a_case_with_the_keyboard_only(page, make_user):
     # Home → Cases → Register a case, by Tab and Enter.
     site.tab_to('nav a[href="/cases"]')
     keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"/cases$"))
+    page.wait_for_url(re.compile(r"/cases(#messages)?$"))
     site.tab_to("#register-case")
     keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"/cases/new$"))
+    page.wait_for_url(re.compile(r"/cases/new(#messages)?$"))
 
     # The skip link is the first stop, and it leads straight to the form's first field.
     keyboard.press("Tab")
@@ -238,7 +238,7 @@ def test_register_a_case_with_the_keyboard_only(page, make_user):
     site.tab_to('input[type="submit"]')
     expect(page.get_by_role("button", name="Register the case")).to_be_focused()
     keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"/cases/[A-Z]{3}-\d{4}-\d{6}$"))
+    page.wait_for_url(re.compile(r"/cases/[A-Z]{3}-\d{4}-\d{6}(#messages)?$"))
 
     case = CasePage(page)
     reference = case.reference()
