@@ -42,7 +42,6 @@ from casework.cases import queries as case_queries
 from casework.cases.forms import CUSTODY_LABELS as CUSTODY_STEP_LABELS
 from casework.cases.forms import DOCUMENT_LABELS, EVENT_LABELS, SEX_LABELS
 from casework.cases.models import Case
-from casework.cases.values import country_name
 from casework.categories import Category
 from casework.db import check_version, utcnow
 from casework.dna.forms import SAMPLE_KIND_LABELS
@@ -98,7 +97,7 @@ def _labels() -> dict[str, Any]:
         "case_event_labels": EVENT_LABELS,
         "sample_kind_labels": SAMPLE_KIND_LABELS,
         "custody_labels": CUSTODY_STEP_LABELS,
-        "country_name": country_name,
+        "country_name": page_forms.country_label,
         "reason_text": reason_text,
         "purpose_field": forms.purpose_field,
         "purposes": [p.value for p in policy.Purpose],

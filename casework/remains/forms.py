@@ -11,8 +11,7 @@ from wtforms.fields.choices import SelectChoice
 
 from casework.cases.forms import SEX_LABELS
 from casework.cases.models import Sex
-from casework.cases.values import country_choices
-from casework.forms import CaseworkForm
+from casework.forms import CaseworkForm, country_options
 from casework.remains.models import Remains, RemainsStatus
 from casework.remains.operations import AGE_RANGE, FIELDS, STATURE_RANGE
 
@@ -26,7 +25,7 @@ _NUMBERS = ("age_min", "age_max", "stature_min_cm", "stature_max_cm")
 
 
 def _countries() -> list[SelectChoice]:
-    return [BLANK] + [SelectChoice(code, name) for code, name in country_choices()]
+    return [BLANK] + [SelectChoice(code, name) for code, name in country_options()]
 
 
 class RemainsForm(CaseworkForm):

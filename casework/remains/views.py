@@ -19,10 +19,10 @@ from marshmallow import Schema, ValidationError
 from casework.access.current import current_access
 from casework.auth.policy import can, require
 from casework.cases.forms import SEX_LABELS
-from casework.cases.values import country_name
 from casework.errors import CaseworkError, VersionConflict
 from casework.forms import (
     attach_errors,
+    country_label,
     fingerprints,
     flash_errors,
     merge,
@@ -65,7 +65,7 @@ def _labels() -> dict[str, Any]:
     return {
         "remains_status_labels": forms.STATUS_LABELS,
         "sex_labels": SEX_LABELS,
-        "country_name": country_name,
+        "country_name": country_label,
     }
 
 

@@ -68,3 +68,13 @@ def test_a_refused_remains_form_sums_its_errors_up_at_the_top(client, login, mak
     assert start < html.index('name="found_date"')
     assert "autofocus" in html[html.rindex("<div", 0, start) : start + 200]
     assert "Choose a country from the list." in html
+
+
+def test_country_names_follow_the_pages_language(client, login, make_user, forensic):
+    created = forensic.post("/remains", json=remains_body(found_country="US")).json
+    assert login(make_user("forensic")).status_code == 302
+    spanish = {"Accept-Language": "es"}
+    form = client.get("/remains/new", headers=spanish).get_data(as_text=True)
+    assert '<option value="US">Estados Unidos</option>' in form
+    page = client.get(f"/remains/{created['id']}", headers=spanish).get_data(as_text=True)
+    assert "Estados Unidos" in page and "United States" not in page
