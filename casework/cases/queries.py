@@ -309,11 +309,18 @@ def _name_search(
         return CasePage([], 0)
     need = parts_needed(len(token_sets))
     # Walk the index newest first (case ids are time-ordered) within the organisation and
-    # filters; no scan of the cases table, and at most the cap plus one ids come back.
+    # filters; no scan of the cases table, and at most the cap plus one ids come back. The
+    # strong forms first: when they alone fill the cap (a common name at national scale) the
+    # fuzzy keys, whose matches would rank below them anyway, are not walked.
     allowed = access.scope(select(Case.id), CASE).where(*where)
+    strong = indexer(session).query_name_tokens(NAME_FIELD, q, fuzzy=False)
     candidate_ids = owners_matching_enough(
-        session, NAME_FIELD, token_sets, allowed, NAME_CANDIDATE_CAP + 1, need
+        session, NAME_FIELD, strong, allowed, NAME_CANDIDATE_CAP + 1, need
     )
+    if len(candidate_ids) <= NAME_CANDIDATE_CAP:
+        candidate_ids = owners_matching_enough(
+            session, NAME_FIELD, token_sets, allowed, NAME_CANDIDATE_CAP + 1, need
+        )
     truncated = len(candidate_ids) > NAME_CANDIDATE_CAP
     candidate_ids = candidate_ids[:NAME_CANDIDATE_CAP]
     start = (page - 1) * per_page

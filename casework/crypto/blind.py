@@ -162,7 +162,7 @@ class BlindIndexer:
         deletions), and of each particle joined to its part (``al Hassan`` -> ``alhassan``)."""
         return {self.token(field, v) for forms in record_forms(full_name) for v in forms.tagged()}
 
-    def query_name_tokens(self, field: str, query: str) -> list[set[int]]:
+    def query_name_tokens(self, field: str, query: str, fuzzy: bool = True) -> list[set[int]]:
         """Return one set of alternative tokens per part of a search query (particles are
         optional and not parts of their own).
 

@@ -144,12 +144,14 @@ class PartForms:
                 out |= {s[:i] + s[i + 1 :] for i in range(len(s))}
         return frozenset(out)
 
-    def tagged(self) -> set[str]:
-        """The tagged values whose tokens represent this part in the blind index."""
+    def tagged(self, fuzzy: bool = True) -> set[str]:
+        """The tagged values whose tokens represent this part in the blind index (without the
+        fuzzy keys when `fuzzy` is false: the strong forms alone)."""
         values = {"x:" + s for s in self.spellings | self.latins}
         values |= {"p:" + s for s in self.skeletons}
         values |= {"m:" + s for s in self.phonetics}
-        values |= {"d:" + s for s in self.fuzzy()}
+        if fuzzy:
+            values |= {"d:" + s for s in self.fuzzy()}
         return values
 
 
@@ -263,8 +265,8 @@ def record_forms(name: str) -> list[PartForms]:
 
 def part_similarity(a: PartForms, b: PartForms) -> float:
     """How alike two parts are, 0..1: the best of Jaro-Winkler over their transliterations
-    and of a skeleton score: SAME_SKELETON (0.95) for equal skeletons, ONE_EDIT for skeletons one edit apart
-    that start alike (so Ahmed/AHMT and Hamid/HMT stay apart), else 0.9 x normalised
+    and of a skeleton score: SAME_SKELETON (0.95) for equal skeletons, ONE_EDIT for skeletons
+    one edit apart that start alike (so Ahmed/AHMT and Hamid/HMT stay apart), else 0.9 x normalised
     Levenshtein (a skeleton alone rarely carries a match)."""
     if a.spellings & b.spellings or a.latins & b.latins:
         return 1.0
