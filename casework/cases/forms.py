@@ -112,7 +112,7 @@ PROTECTION_LABELS = {
 }
 
 _NONE: list[Any] = [_Choice("", "—")]
-_SPLIT = re.compile(r"\s*[,;\n]\s*")
+_SPLIT = re.compile(r"\s*[,;\n\u060c\u061b]\s*")  # also the Arabic comma and semicolon
 EXTRA_ROWS = 1
 _ROW_LISTS = ("identity_documents", "protection_flags")
 
