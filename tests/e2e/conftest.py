@@ -92,7 +92,8 @@ def page(browser, live_server):
 
 
 class LoginPage:
-    """Page object for /login."""
+    """Page object for /login. Its controls are found by their names (the labels are in the
+    page's language)."""
 
     def __init__(self, page):
         self.page = page
@@ -107,19 +108,28 @@ class LoginPage:
         with a code computed from the secret in the database, as their authenticator app would.
         """
         secret = _prepare_second_factor(email)
-        self.page.get_by_label("Email").fill(email)
-        self.page.get_by_label("Password").fill(password)
+        form = self.page.locator("main form")
+        form.locator("input[name=email]").fill(email)
+        form.locator("input[name=password]").fill(password)
         with self.page.expect_navigation():
-            self.page.get_by_role("button", name="Sign in").click()
+            form.locator("[type=submit]").click()  # "Sign in"
         if secret is not None and self.page.url.endswith("/login/code"):
             from tests.helpers import totp_now
 
-            self.page.get_by_label("Code").fill(totp_now(secret))
+            form = self.page.locator("main form")
+            form.locator("input[name=code]").fill(totp_now(secret))
             with self.page.expect_navigation():
-                self.page.get_by_role("button", name="Continue").click()
+                form.locator("[type=submit]").click()  # "Continue"
+
+    def switch_language(self, code: str) -> LoginPage:
+        """Press the language switcher's button for `code` (it comes back to this page)."""
+        switcher = self.page.locator("header form.lang-switch")
+        with self.page.expect_navigation():
+            switcher.locator(f'button[name=language][value="{code}"]').click()
+        return self
 
     def sign_out(self) -> None:
-        self.page.get_by_role("button", name="Sign out").click()
+        self.page.locator("header .who form [type=submit]").click()  # "Sign out"
 
 
 def _prepare_second_factor(email: str) -> str | None:

@@ -1,17 +1,23 @@
 """Page objects of the browser journeys (one class per page, in the SecureDrop style).
 
 Locators go by label or role wherever the page names its controls, and by the stable ids the
-templates promise otherwise (`#case-reference`, `#case-status`, `#timeline`, ...). Actions that
-navigate return the page object of where the user lands.
+templates promise otherwise (`#case-reference`, `#case-status`, `#timeline`, ...). The helpers the
+journeys in Spanish, French and Arabic share (sign-in, case list, registration, status change,
+family, relative, notification, worklist) go by ids, field names and addresses only, and expect
+their messages in the page's language (`Site.t`: the catalogue's translation of the English
+text). Actions that navigate return the page object of where the user lands.
 """
 
 from __future__ import annotations
 
 import re
+from functools import cache
 from urllib.parse import unquote
 
+from babel.messages.pofile import read_po
 from playwright.sync_api import Locator, Page, expect
 
+from casework.i18n import DEFAULT_LANGUAGE, DOMAIN, TRANSLATIONS
 from tests.e2e.axe import audit_page
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -19,6 +25,32 @@ REFERENCE = re.compile(r"^[A-Z]{3}-\d{4}-\d{6}$")
 
 
 # --- shared pieces ----------------------------------------------------------------------------
+
+
+@cache
+def _catalogue(language: str) -> dict[str, str]:
+    """A language's translated messages (singular ones, fuzzy ones left out, as compiled)."""
+    po = TRANSLATIONS / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    with po.open("rb") as fileobj:
+        catalog = read_po(fileobj, locale=language, domain=DOMAIN)
+    return {
+        m.id: m.string
+        for m in catalog
+        if isinstance(m.id, str) and m.id and isinstance(m.string, str) and m.string and not m.fuzzy
+    }
+
+
+def translate(language: str, msgid: str, **variables: object) -> str:
+    """What the page says for `msgid` in `language`: the catalogue's translation, formatted as
+    Flask-Babel's gettext does (only when given variables). English is the source text; a message
+    a catalogue lacks fails the test (the page would show it in English)."""
+    if language == DEFAULT_LANGUAGE:
+        text = msgid
+    else:
+        found = _catalogue(language).get(msgid)
+        assert found is not None, f"the {language} catalogue does not translate {msgid!r}"
+        text = found
+    return text % variables if variables else text
 
 
 class RequestLog:
@@ -47,9 +79,20 @@ class Site:
         # Every page a journey reaches is checked by axe-core once per kind (tests/e2e/axe.py).
         audit_page(page)
 
+    def language(self) -> str:
+        return self.page.locator("html").get_attribute("lang") or DEFAULT_LANGUAGE
+
+    def t(self, msgid: str, **variables: object) -> str:
+        """`msgid` as this page says it (in the language of its `<html lang>`)."""
+        return translate(self.language(), msgid, **variables)
+
     def nav(self, name: str) -> None:
         main_nav = self.page.get_by_role("navigation", name="Main")
         main_nav.get_by_role("link", name=name, exact=True).click()
+
+    def nav_to(self, path: str) -> None:
+        """Follow the main navigation's link to `path` (in any language)."""
+        self.page.locator(f'header nav a[href="{path}"]').click()
 
     def flash(self) -> Locator:
         return self.page.locator("main > #messages > p.flash")
@@ -79,19 +122,19 @@ class CaseListPage(Site):
     """/cases: the search form (a POST: names stay out of URLs) and the results table."""
 
     def open_from_nav(self) -> CaseListPage:
-        self.nav("Cases")
+        self.nav_to("/cases")
         self.page.wait_for_url(re.compile(r"/cases(#messages)?$"))
         return self
 
     def register(self) -> CaseFormPage:
-        self.page.get_by_role("link", name="Register a case").click()
+        self.page.locator("#register-case").click()
         self.page.wait_for_url(re.compile(r"/cases/new(#messages)?$"))
         return CaseFormPage(self.page)
 
     def search(self, text: str) -> CaseListPage:
         form = self.page.get_by_role("search")
-        form.get_by_label("Name or reference").fill(text)
-        form.get_by_role("button", name="Search").click()
+        form.locator("#q").fill(text)
+        form.locator("#submit").click()
         expect(self.page.locator("#result-count")).to_be_visible()
         return self
 
@@ -121,28 +164,28 @@ class CaseFormPage(Site):
         aliases: str = "",
     ) -> CaseFormPage:
         p = self.page
-        p.get_by_label("Given names").fill(given_names)
-        p.get_by_label("Family names").fill(family_names)
+        p.locator("#given_names").fill(given_names)
+        p.locator("#family_names").fill(family_names)
         if aliases:
-            p.get_by_label("Other names and spellings").fill(aliases)
-        p.get_by_label("Sex").select_option(sex)
-        p.get_by_label("Nationality").fill(nationality)  # a name or a code, from a datalist
+            p.locator("#aliases").fill(aliases)
+        p.locator("#sex").select_option(sex)
+        p.locator("#nationality").fill(nationality)  # a name or a code, from a datalist
         return self
 
     def fill_disappearance(
         self, *, last_seen_date: str, last_seen_country: str, circumstances: str
     ) -> CaseFormPage:
         p = self.page
-        p.get_by_label("Last seen (YYYY").fill(last_seen_date)
-        p.get_by_label("Country last seen in").fill(last_seen_country)
+        p.locator("#last_seen_date").fill(last_seen_date)
+        p.locator("#last_seen_country").fill(last_seen_country)
         self.circumstances().fill(circumstances)
         return self
 
     def circumstances(self) -> Locator:
-        return self.page.get_by_label("Circumstances of the disappearance")
+        return self.page.locator("#circumstances")
 
     def place_of_origin(self) -> Locator:
-        return self.page.get_by_label("Place of origin")
+        return self.page.locator("#place_of_origin")
 
     def tick_vulnerability(self, label: str) -> CaseFormPage:
         group = self.page.get_by_role("group", name="Vulnerabilities")
@@ -160,12 +203,12 @@ class CaseFormPage(Site):
         self.page.get_by_role("button", name=name, exact=True).click()
 
     def register(self) -> CasePage:
-        self.submit("Register the case")
+        self.page.locator("form #submit").click()  # "Register the case"
         self.page.wait_for_url(re.compile(r"/cases/[A-Z]{3}-\d{4}-\d{6}(#messages)?$"))
         return CasePage(self.page)
 
     def save(self) -> CasePage:
-        self.submit("Save")
+        self.page.locator("form #submit").click()  # "Save"
         self.page.wait_for_url(re.compile(r"/cases/[A-Z]{3}-\d{4}-\d{6}(#messages)?$"))
         return CasePage(self.page)
 
@@ -227,15 +270,15 @@ class CasePage(Site):
         return CaseFormPage(self.page)
 
     def status_section(self) -> Locator:
-        return self.page.get_by_role("region", name="Change the status")
+        return self.page.locator("section#change-status")
 
     def change_status(self, status: str, note: str, closure_reason: str = "") -> CasePage:
         section = self.status_section()
-        section.get_by_label("New status").select_option(status)
-        section.get_by_label("Closure reason").select_option(closure_reason)
-        section.get_by_label("Note (required)").fill(note)
-        section.get_by_role("button", name="Change status").click()
-        self.expect_flash("Status changed.")
+        section.locator("#status").select_option(status)
+        section.locator("#closure_reason").select_option(closure_reason)
+        section.locator("#note").fill(note)
+        section.locator("[type=submit]").click()
+        self.expect_flash(self.t("Status changed."))
         return self
 
     def timeline(self) -> Locator:
@@ -254,7 +297,9 @@ class FamilyPage(Site):
 
     def open(self, reference: str) -> FamilyPage:
         self.page.goto(f"/cases/{reference}/family")
-        expect(self.page.get_by_role("heading", name=f"Family of case {reference}")).to_be_visible()
+        audit_page(self.page)
+        heading = self.t("Family of case %(reference)s", reference=reference)
+        expect(self.page.get_by_role("heading", name=heading, level=1)).to_be_visible()
         return self
 
     def add_relative(
@@ -269,20 +314,19 @@ class FamilyPage(Site):
         reporting_person: bool,
         country_of_residence: str | None = None,
     ) -> RelativePage:
-        p = self.page
-        p.get_by_label("Full name").fill(full_name)
-        p.get_by_label("Relationship to the missing person").fill(relationship)
+        form = self.page.locator("form").filter(has=self.page.locator("#full_name"))
+        form.locator("#full_name").fill(full_name)
+        form.locator("#relationship").fill(relationship)
         if country_of_residence:
-            p.get_by_role("combobox", name=re.compile("^Country of residence")).select_option(
-                country_of_residence
-            )
-        p.get_by_label("Phone", exact=True).fill(phone)
-        p.get_by_label("Email", exact=True).fill(email)
-        p.get_by_label("Preferred language").select_option(language)
-        p.get_by_label("Preferred channel").select_option(channel)
+            form.locator("#country_of_residence").select_option(country_of_residence)
+        form.locator("#phone").fill(phone)
+        form.locator("#email").fill(email)
+        form.locator("#preferred_language").select_option(language)
+        form.locator("#preferred_channel").select_option(channel)
         if reporting_person:
-            p.get_by_label("Reported the disappearance").check()
-        p.get_by_role("button", name="Save relative").click()
+            form.locator("#is_reporting_person").check()
+        form.locator("#submit").click()  # "Save relative"
+        p = self.page
         p.wait_for_url(re.compile(rf"/relatives/{UUID}(#messages)?$"))
         return RelativePage(p)
 
@@ -300,13 +344,13 @@ class RelativePage(Site):
         self, *, purpose: str, given_at: str, evidence: str, scope: str = ""
     ) -> RelativePage:
         form = self.page.locator("form").filter(has=self.page.locator("#submit-consent"))
-        form.get_by_label("Purpose").select_option(purpose)
-        form.get_by_label("May be shared with").select_option(scope)
-        form.get_by_label("Date given").fill(given_at)
-        form.get_by_label("Evidence reference").fill(evidence)
-        form.get_by_role("button", name="Record consent").click()
+        form.locator("[name=purpose]").select_option(purpose)
+        form.locator("[name=scope]").select_option(scope)
+        form.locator("[name=given_at]").fill(given_at)
+        form.locator("[name=evidence_reference]").fill(evidence)
+        form.locator("#submit-consent").click()
         self.page.wait_for_url(re.compile(rf"/relatives/{UUID}#messages$"))
-        self.expect_flash("Consent recorded.")
+        self.expect_flash(self.t("Consent recorded."))
         return self
 
     def consent_rows(self) -> Locator:
@@ -316,15 +360,15 @@ class RelativePage(Site):
         self, *, kind: str, planned_date: str, channel: str, officer: str, notes: str = ""
     ) -> RelativePage:
         form = self.page.locator("form").filter(has=self.page.locator("#submit-notification"))
-        form.get_by_label("Kind").select_option(kind)
-        form.get_by_label("Planned date").fill(planned_date)
-        form.get_by_label("Channel").select_option(channel)
-        form.get_by_label("Officer who delivers it").select_option(label=officer)
+        form.locator("[name=kind]").select_option(kind)
+        form.locator("[name=planned_date]").fill(planned_date)
+        form.locator("[name=channel]").select_option(channel)
+        form.locator("[name=officer_id]").select_option(label=officer)
         if notes:
-            form.get_by_label("Notes").fill(notes)
-        form.get_by_role("button", name="Plan notification").click()
+            form.locator("[name=notes]").fill(notes)
+        form.locator("#submit-notification").click()
         self.page.wait_for_url(re.compile(rf"/relatives/{UUID}#messages$"))
-        self.expect_flash("Notification planned.")
+        self.expect_flash(self.t("Notification planned."))
         return self
 
     def notification_rows(self) -> Locator:
@@ -337,7 +381,7 @@ class RelativePage(Site):
 
     def open_notification(self, kind_label: str) -> NotificationPage:
         row = self.notification_row(kind_label)
-        row.get_by_role("link", name="Record delivery or outcome").click()
+        row.locator('a[href^="/notifications/"]').click()  # "Record delivery or outcome"
         self.page.wait_for_url(re.compile(rf"/notifications/{UUID}(#messages)?$"))
         return NotificationPage(self.page)
 
@@ -347,13 +391,14 @@ class NotificationPage(Site):
 
     def record_delivery(self, *, delivered_date: str, support: str, notes: str) -> RelativePage:
         p = self.page
-        p.get_by_label("Outcome").select_option("delivered")
-        p.get_by_label("Delivered on").fill(delivered_date)
-        p.get_by_label("Psychosocial support").select_option(support)
-        p.get_by_label("Notes").fill(notes)
-        p.get_by_role("button", name="Record", exact=True).click()
+        form = p.locator("form").filter(has=p.locator("#submit-delivery"))
+        form.locator("[name=outcome]").select_option("delivered")
+        form.locator("[name=delivered_date]").fill(delivered_date)
+        form.locator("[name=support_offered]").select_option(support)
+        form.locator("[name=notes]").fill(notes)
+        form.locator("#submit-delivery").click()  # "Record"
         p.wait_for_url(re.compile(rf"/relatives/{UUID}#messages$"))
-        self.expect_flash("Notification saved.")
+        self.expect_flash(self.t("Notification saved."))
         return RelativePage(p)
 
 
@@ -361,7 +406,7 @@ class WorklistPage(Site):
     """/worklist: notifications due (or overdue) by a date, earliest first."""
 
     def open_from_nav(self) -> WorklistPage:
-        self.nav("Worklist")
+        self.nav_to("/worklist")
         self.page.wait_for_url(re.compile(r"/worklist(#messages)?$"))
         return self
 

@@ -88,7 +88,9 @@ def _visits(world):
     ref, relative = world["reference"], world["relative"]
     return [
         (None, "login", "/login"),
+        (None, "family status", "/family-status"),
         ("focal_point", "home", "/"),
+        ("focal_point", "dashboard", "/dashboard"),
         ("focal_point", "case list", "/cases"),
         ("focal_point", "case page", f"/cases/{ref}"),
         ("focal_point", "registration form", "/cases/new"),
