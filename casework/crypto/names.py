@@ -65,6 +65,8 @@ __all__ = [
 PART_MATCH = 0.8
 #: Skeleton score of two equal skeletons: below 1.0 so that the same writing ranks first.
 SAME_SKELETON = 0.95
+#: Names that do not start alike (no skeletons with the same first symbol) score this much less.
+START_PENALTY = 0.9
 #: Skeleton score of two skeletons one edit apart.
 ONE_EDIT = 0.85
 #: Shortest skeleton whose one-letter deletions are indexed (shorter ones collide too much).
@@ -248,12 +250,12 @@ def query_parts(name: str) -> NameQuery:
     parts: list[str] = []
     joined: list[str] = []
     for i, word in enumerate(words):
-        if word in PARTICLES and i + 1 < len(words):
-            joined.append(word + words[i + 1])
+        if word in PARTICLES:
+            if i + 1 < len(words):
+                joined.append(word + words[i + 1])
             continue
         parts.append(word)
-    if not parts:  # a name made only of particles is searched as written
-        parts = words
+    # A query of particles only ("al bin") has no searchable part: it matches nothing.
     return NameQuery(tuple(parts), tuple(joined))
 
 
@@ -264,25 +266,40 @@ def record_forms(name: str) -> list[PartForms]:
 
 
 def part_similarity(a: PartForms, b: PartForms) -> float:
-    """How alike two parts are, 0..1: the best of Jaro-Winkler over their transliterations
-    and of a skeleton score: SAME_SKELETON (0.95) for equal skeletons, ONE_EDIT for skeletons
-    one edit apart that start alike (so Ahmed/AHMT and Hamid/HMT stay apart), else 0.9 x normalised
-    Levenshtein (a skeleton alone rarely carries a match)."""
+    """How alike two parts are, 0..1.
+
+    Equal spellings or transliterations: 1.0. Otherwise the best of Jaro-Winkler over the
+    transliterations and of a skeleton score: SAME_SKELETON (0.95) for equal skeletons of two
+    letters or more, ONE_EDIT for skeletons one edit apart, else 0.9 x normalised Levenshtein.
+    Two rules keep different names apart: names that do not start alike (no pair of skeletons
+    with the same first symbol: Ahmed/AHMT and Mohammed/MHMT) have every score but an equal
+    spelling scaled by START_PENALTY; and a part of one letter (an initial) matches only an
+    equal spelling, a part of two letters only an equal skeleton (al must not match Elena).
+    """
     if a.spellings & b.spellings or a.latins & b.latins:
         return 1.0
+    shortest = min(len(x) for x in (a.latins | b.latins) or {""})
+    if shortest < 2:
+        return 0.0
     best = 0.0
-    for x in a.latins:
-        for y in b.latins:
-            best = max(best, JaroWinkler.similarity(x, y))
+    same_start = False
     for x in a.skeletons:
         for y in b.skeletons:
+            same_start = same_start or x[:1] == y[:1]
             if x == y:
-                best = max(best, SAME_SKELETON)
+                if len(x) >= 2:
+                    best = max(best, SAME_SKELETON)
+            elif shortest < 3:
+                continue
             elif min(len(x), len(y)) >= 2 and x[0] == y[0] and Levenshtein.distance(x, y) <= 1:
                 best = max(best, ONE_EDIT)
             else:
                 best = max(best, 0.9 * Levenshtein.normalized_similarity(x, y))
-    return best
+    if shortest >= 3:
+        for x in a.latins:
+            for y in b.latins:
+                best = max(best, JaroWinkler.similarity(x, y))
+    return best if same_start else best * START_PENALTY
 
 
 @dataclass(frozen=True)

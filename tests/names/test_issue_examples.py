@@ -61,3 +61,31 @@ def test_different_people_are_not_duplicates(api):
     _register(caller, "Mohammed", "Al-Hassan")
     other = _register(caller, "Mahmoud", "Haddad")
     assert other["possible_duplicates"] == []
+
+
+@pytest.mark.parametrize(
+    ("query", "other"),
+    [
+        ("Ahmed", "Mohammed Al-Hassan"),  # names that do not start alike stay apart
+        ("Muhammad", "Ahmad Shah Rahimi"),
+        ("محمد الحسن", "أحمد الحسن"),
+        ("S", "Ahmad Shah"),  # an initial matches only an equal spelling
+        ("ss", "Ahmad Shah"),
+        ("al", "Rosa Elena Guevara"),  # a two-letter part matches only an equal skeleton
+        ("al bin", "Fatima Zahra Benali"),  # particles only: nothing to search
+    ],
+)
+def test_different_names_and_junk_queries_find_nothing(api, query, other):
+    caller = api("focal_point")
+    given, _, family = other.partition(" ")
+    _register(caller, given, family)
+    assert _refs(caller, query) == []
+
+
+def test_a_partial_match_lists_only_the_parts_that_matched(api):
+    caller = api("focal_point")
+    ref = _register(caller, "Ahmed", "Hassan Osman")["reference"]
+    resp = caller.post("/cases/search", json={"q": "Ahmed Karim Osman"})
+    (item,) = resp.json["items"]
+    assert item["reference"] == ref
+    assert item["match"]["parts"] == ["ahmed", "osman"]
