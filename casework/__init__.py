@@ -215,6 +215,12 @@ def _register_globals(app: Flask) -> None:
             return value
         return Markup("<bdi>%s</bdi>") % value
 
+    @app.template_global("ltr")
+    def _ltr(value: Any) -> Any:
+        """An example or a format written left to right whatever the page's direction (in Arabic,
+        "1990-05" would otherwise show as "05-1990"): `_("... (%(example)s)", example=ltr(...))`."""
+        return Markup('<bdi dir="ltr">%s</bdi>') % value
+
     @app.context_processor
     def _inject() -> dict[str, Any]:
         locale = str(get_locale() or i18n.DEFAULT_LANGUAGE)

@@ -68,6 +68,16 @@ def or_404(record: R | None, message: str = "Not found", **kw: Any) -> R:
     return record
 
 
+def N_(message: str) -> str:
+    """Marks `message` for the catalogues without translating it: the API answers in English,
+    and the error page shows the message's translation (see `_render`)."""
+    return message
+
+
+#: The 403 of a role that may not do what was asked.
+ROLE_DENIED = N_("Your role does not allow this action.")
+
+
 class Forbidden(CaseworkError):
     status = 403
     code = "forbidden"
@@ -151,8 +161,10 @@ def _render(status: int, code: str, message: str, fields: dict | None = None, **
         if status == 401:
             resp.headers["WWW-Authenticate"] = 'Bearer realm="casework"'
     else:
+        # A message marked with N_ (English in the API) is shown in the page's language.
+        shown = _(message) if message else message
         page = render_template(
-            "errors/error.html", status=status, code=code, message=message, fields=fields
+            "errors/error.html", status=status, code=code, message=shown, fields=fields
         )
         resp = Response(page, status=status, mimetype="text/html")
     if status == 503:

@@ -20,7 +20,7 @@ from casework.audit import queries
 from casework.audit.schemas import EventQuerySchema, filters_from
 from casework.auth.context import current_actor
 from casework.auth.policy import READ_AUDIT, Actor, require
-from casework.errors import Forbidden
+from casework.errors import ROLE_DENIED, Forbidden
 from casework.web import db_session
 
 bp = Blueprint("audit", __name__)
@@ -78,7 +78,7 @@ def auditor() -> tuple[Actor, uuid.UUID]:
     """The acting auditor and their organisation (the views are behind `require`)."""
     actor = current_actor()
     if actor is None or actor.organisation_id is None:
-        raise Forbidden("Your role does not allow this action.")
+        raise Forbidden(ROLE_DENIED)
     return actor, actor.organisation_id
 
 

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from casework import registry
 from casework.auth.models import Role, User
-from casework.errors import Forbidden, Unauthorized
+from casework.errors import ROLE_DENIED, Forbidden, Unauthorized
 
 
 def roles_for(action: str) -> frozenset[Role]:
@@ -83,7 +83,7 @@ def ensure(actor: Actor | None, action: str) -> None:
     if actor is None:
         raise Unauthorized("Authentication required.")
     if not can(actor, action):
-        raise Forbidden("Your role does not allow this action.")
+        raise Forbidden(ROLE_DENIED)
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -108,7 +108,7 @@ def require(action: str) -> Callable[[F], F]:
                 return refuse_anonymous()
             if not can(actor, action):
                 record_denial(actor, action, kwargs)
-                raise Forbidden("Your role does not allow this action.")
+                raise Forbidden(ROLE_DENIED)
             return view(*args, **kwargs)
 
         wrapper.required_action = action  # type: ignore[attr-defined]
