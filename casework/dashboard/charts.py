@@ -26,7 +26,7 @@ class Bar:
     label: str  # the whole label (the bar's own <title>)
     short_label: str  # what the chart draws
     value: int | None  # None: suppressed
-    shown: str  # the count as the page writes it ("12", "fewer than 5")
+    shown: str  # the count as the page writes it ("12", "not shown")
     y: int
     text_y: int
     bar_x: int

@@ -100,7 +100,10 @@ def sections(stats: Statistics) -> list[dict[str, Any]]:
     """Per dimension: its title, note, table rows and chart."""
     locale = _locale()
     rtl = bool(locale and locale.language in RTL)
-    fewer = _("fewer than %(threshold)s", threshold=stats.threshold)
+    # Every hidden cell alike: a small one and one hidden only so that a small one can't be
+    # worked out by subtraction (which may be large) are both "not shown"; the page's note
+    # says why. Telling them apart would be false for the second, or would narrow it down.
+    hidden = _("not shown")
     titles, notes = _titles(), _notes()
     found = []
     for dimension in stats_module.DIMENSIONS:
@@ -108,7 +111,7 @@ def sections(stats: Statistics) -> list[dict[str, Any]]:
             (
                 _label(dimension, bucket, locale),
                 count,
-                fewer if count is None else format_decimal(count),
+                hidden if count is None else format_decimal(count),
                 bucket,
             )
             for bucket, count in stats.counts[dimension].items()

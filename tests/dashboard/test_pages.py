@@ -10,6 +10,8 @@ import re
 
 import pytest
 
+from tests.dashboard.conftest import database_counts
+
 PAGE = "/dashboard"
 
 
@@ -51,13 +53,14 @@ def test_focal_point_sees_each_count_as_a_chart_beside_its_table(world, client, 
     assert svg.count('<g class="bar"') == 5
     assert 'direction="ltr"' in svg
     # The table beside it, with the same numbers as the database (counted by hand in
-    # conftest.PLAN): closed (3) and located alive (5) suppressed, written as such.
+    # conftest.PLAN): closed (3) and located alive (5) suppressed, written as such: "not shown",
+    # never "fewer than 5" (located alive is 5, hidden only so that closed can't be worked out).
     assert _table(status) == {
         "reported": "21",
         "active_search": "11",
-        "located_alive": "fewer than 5",
+        "located_alive": "not shown",
         "deceased_identified": "0",
-        "closed": "fewer than 5",
+        "closed": "not shown",
     }
     assert svg.count('data-suppressed="true"') == 2
     # Reported (21) is the longest bar; bars are proportional to the counts.
@@ -65,7 +68,7 @@ def test_focal_point_sees_each_count_as_a_chart_beside_its_table(world, client, 
     assert len(widths) == 2 and widths[0] > widths[1] > 0
     assert abs(widths[0] / widths[1] - 21 / 11) < 0.05
     countries = _table(sections["last-seen-country"])
-    assert countries["MX"] == "14" and countries["IT"] == "fewer than 5"
+    assert countries["MX"] == "14" and countries["IT"] == "not shown"
     assert "Mexico" in sections["last-seen-country"]
     assert _table(sections["route-country"])["GT"] == "24"
     assert _table(sections["month"])["2025-06"] == "14"
@@ -74,6 +77,33 @@ def test_focal_point_sees_each_count_as_a_chart_beside_its_table(world, client, 
     assert "<script" not in html
     assert not re.search(r'(src|href)="(https?:)?//', html)
     assert "Prueba" not in html and not any(ref in html for ref in world.references)
+
+
+def test_a_cell_hidden_to_protect_another_is_not_called_small(world, client, login, database):
+    """Complementary suppression: a cell of 5 or more hidden only so that a small one of the
+    same table can't be worked out by subtraction is "not shown" like the small one, and the
+    page says why; the API and the CSV keep null and an empty cell."""
+    login(world.focal.user)
+    html = client.get(PAGE).get_data(as_text=True)
+    assert "fewer than" not in html
+    stats = world.focal.get("/dashboard/statistics").json["counts"]
+    raw = database_counts(database, world.organisation_id)
+    for dimension, buckets in stats.items():
+        section = _sections(html)[dimension.replace("_", "-")]
+        table = _table(section)
+        for bucket, count in buckets.items():
+            if count is None:
+                assert table[bucket] == "not shown", (dimension, bucket)
+                assert f"{_bucket_title(section, bucket)}: not shown" in section
+    # At least one such cell is 5 or more (located alive: 5).
+    assert stats["status"]["located_alive"] is None and raw["status"]["located_alive"] == 5
+    assert "A count under 5 is not shown, and neither is another count" in html
+
+
+def _bucket_title(section: str, bucket: str) -> str:
+    return re.search(
+        rf'<tr data-bucket="{re.escape(bucket)}"><th scope="row">([^<]*)</th>', section
+    ).group(1)
 
 
 def test_the_page_in_arabic_reads_right_to_left_with_country_names_in_arabic(world, client, login):

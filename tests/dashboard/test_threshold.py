@@ -41,7 +41,8 @@ def test_the_threshold_is_configurable(world, client, login):
     }
     login(world.focal.user)
     html = client.get("/dashboard").get_data(as_text=True)
-    assert "fewer than 3" in html and "fewer than 5" not in html
+    assert "A count under 3 is not shown" in html and "under 5" not in html
+    assert "not shown</td>" in html
 
 
 def _day(offset: int) -> str:
