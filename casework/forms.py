@@ -4,6 +4,7 @@ version a page was loaded at."""
 
 from __future__ import annotations
 
+import gettext
 import hashlib
 import hmac
 from functools import lru_cache
@@ -16,6 +17,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from marshmallow import Schema, ValidationError
 from wtforms import FieldList, PasswordField, StringField, TextAreaField
 from wtforms import Form as _WtForm
@@ -175,19 +177,47 @@ def country_label(code: str | None) -> str:
 def language_label(tag: str | None) -> str:
     """A language tag's name in the page's language (es-SV: "Spanish (El Salvador)"), the tag
     itself when Babel and pycountry know nothing of it; "" for none."""
+    return _language_name(tag)[0]
+
+
+def language_markup(tag: str | None) -> Markup:
+    """`language_label` for a page: a name only pycountry's English knows (North Levantine
+    Arabic, "apc", has no name in CLDR nor in pycountry's Spanish) is marked lang="en", so it is
+    read as English and not as a word of the page's language."""
+    name, english = _language_name(tag)
+    if english:
+        return Markup('<span lang="en">%s</span>') % name
+    return Markup("%s") % name
+
+
+def _language_name(tag: str | None) -> tuple[str, bool]:
+    """(name, whether the name is English where the page is not)."""
     if not tag:
-        return ""
+        return "", False
     locale = _page_locale()
     try:
-        return Locale.parse(tag, sep="-").get_display_name(locale) or tag
+        name = Locale.parse(tag, sep="-").get_display_name(locale)
+        if name:
+            return name, False
     except (ValueError, UnknownLocaleError):
         pass
     lang = tag.split("-", 1)[0].lower()
     name = locale.languages.get(lang)
-    if name is None:
-        found = pycountry.languages.get(alpha_3=lang) if len(lang) == 3 else None
-        name = found.name if found is not None else None
-    return name or tag
+    if name:
+        return name, False
+    found = pycountry.languages.get(alpha_3=lang) if len(lang) == 3 else None
+    if found is None:
+        return tag, False
+    translated = _iso639_3(locale.language).gettext(found.name)
+    return translated, translated == found.name and locale.language != "en"
+
+
+@lru_cache(maxsize=16)
+def _iso639_3(language: str) -> gettext.NullTranslations:
+    """pycountry's catalogue of ISO 639-3 names in `language` (none: the English names)."""
+    return gettext.translation(
+        "iso639-3", pycountry.LOCALES_DIR, languages=[language], fallback=True
+    )
 
 
 def with_current(options: list[tuple[str, str]], current: str | None, label: Any) -> list:

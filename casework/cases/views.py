@@ -44,7 +44,7 @@ from casework.forms import (
     country_label,
     fingerprints,
     flatten,
-    language_label,
+    language_markup,
     merge,
     merge_key,
     to_message,
@@ -87,7 +87,7 @@ def _labels() -> dict[str, Any]:
 @bp.app_template_filter("language_name")
 def _language_name(tag: str) -> str:
     """A language tag by its name in the page's language (es: Spanish)."""
-    return language_label(tag)
+    return language_markup(tag)
 
 
 @bp.app_template_filter("country_label")

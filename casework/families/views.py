@@ -75,7 +75,7 @@ def _labels() -> dict[str, Any]:
         "outcome_labels": forms.OUTCOME_LABELS,
         "support_labels": forms.SUPPORT_LABELS,
         "country_name": page_forms.country_label,
-        "language_name": page_forms.language_label,
+        "language_name": page_forms.language_markup,
     }
 
 
