@@ -250,7 +250,8 @@ class StatusForm(CaseworkForm):
     status = SelectField(_l("New status"), validate_choice=False)
     closure_reason = SelectField(_l("Closure reason"), validate_choice=False)
     duplicate_of = StringField(_l("Duplicate of (the reference of the case it duplicates)"))
-    note = TextAreaField(_l("Note (required)"))
+    # "(required)" is added by the page's field macro (required=true), not by the label.
+    note = TextAreaField(_l("Note"))
     version = HiddenField()
     submit = SubmitField(_l("Change status"))
 
@@ -258,7 +259,7 @@ class StatusForm(CaseworkForm):
 class LinkDuplicateForm(CaseworkForm):
     # Shares the case page with StatusForm: own element ids, the API's field names.
     duplicate_reference = StringField(_l("Reference of the duplicate case"))
-    note = TextAreaField(_l("Note (required)"), id="link_note")
+    note = TextAreaField(_l("Note"), id="link_note")
     version = HiddenField(id="link_version")
     link_submit = SubmitField(_l("Link as duplicate and close it"))
 
