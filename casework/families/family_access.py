@@ -118,6 +118,18 @@ class NoReportingRelative(Conflict):
     code = "no_reporting_relative"
 
 
+class CodeChanged(Conflict):
+    """The case's current code is no longer the one the confirmation was given for (a notice
+    refreshed or sent again, or another officer's code since): nothing is issued."""
+
+    code = "family_access_changed"
+
+
+#: `issue(replaces=ANY)`: replace whatever code the case has (the API: "a new one replaces the
+#: old"). The pages pass the id of the code the confirmation page showed, or None for none.
+ANY = object()
+
+
 @dataclass(frozen=True)
 class Issued:
     """A new code and secret: the only time either exists in clear."""
@@ -241,10 +253,12 @@ def issue(
     *,
     days: int,
     profile: str,
+    replaces: object = ANY,
 ) -> Issued:
     """A new code and secret for the case's reporting relative; the case's old code stops
     working in the same transaction. Refused (409) for another relative, an erased relative or
-    a shredded case."""
+    a shredded case, and (`CodeChanged`) when `replaces` is given and the case's current code
+    (its row's id, or None when it has none) is not that one: a confirmation is used once."""
     operations.ensure_case_live(case)
     if relative.case_id != case.id or not relative.is_reporting_person:
         raise NoReportingRelative(
@@ -253,6 +267,15 @@ def issue(
     operations._ensure_live(relative)  # the domain's erasure check (locks the data key)
     # One issue at a time per case (PostgreSQL; SQLite serialises writers already).
     session.execute(select(Case.id).where(Case.id == case.id).with_for_update(key_share=True)).one()
+    if replaces is not ANY:
+        current = session.scalars(
+            select(FamilyAccess.id).where(FamilyAccess.case_id == case.id)
+        ).one_or_none()
+        if current != replaces:
+            raise CodeChanged(
+                "The case's status code is no longer the one this confirmation was for: no "
+                "new code was issued."
+            )
     replaced = session.execute(delete(FamilyAccess).where(FamilyAccess.case_id == case.id))
     session.flush()
     code, secret = _random(CODE_LENGTH), _random(SECRET_LENGTH)

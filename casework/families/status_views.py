@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from sqlalchemy import select
-from wtforms import BooleanField, StringField, SubmitField
+from wtforms import BooleanField, HiddenField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired
 
 from casework.access.current import current_access
@@ -50,7 +50,15 @@ class StatusForm(CaseworkForm):
     submit = SubmitField(_l("Show the status"))
 
 
+#: The confirmation's `replaces` when the case had no code.
+NO_CODE = "none"
+
+
 class IssueForm(CaseworkForm):
+    # Which code the confirmation page showed (its row's id, or "none"): a confirmation
+    # replaces that code only, so sending it again (a refresh of the notice, Back) issues
+    # nothing.
+    replaces = HiddenField()
     confirm = BooleanField(
         _l("I understand that the relative's current status code, if any, stops working."),
         validators=[DataRequired(_l("Tick the box to confirm."))],
@@ -155,13 +163,25 @@ def issue_page(relative_id: uuid.UUID) -> Any:
         .scalars(select(FamilyAccess).where(FamilyAccess.case_id == relative.case_id))
         .one_or_none()
     )
+    form = IssueForm(formdata=None, replaces=str(current.id) if current else NO_CODE)
     return render_template(
         "families/status_issue.html",
         relative=shown,
         case=relative.case,
         current=current,
-        form=IssueForm(formdata=None),
+        form=form,
     )
+
+
+def _replaces(sent: str | None) -> object:
+    """The code the confirmation was for: its row's id, None for "none"; anything else (no
+    field, a malformed one) matches no code, so nothing is issued."""
+    if sent == NO_CODE:
+        return None
+    try:
+        return uuid.UUID(sent or "")
+    except ValueError:
+        return object()
 
 
 @bp.route("/relatives/<uuid:relative_id>/family-access", methods=["POST"])
@@ -188,14 +208,20 @@ def issue_code(relative_id: uuid.UUID) -> Any:
             current=current,
             form=form,
         ), status
-    issued = family_access.issue(
-        session,
-        acting(),
-        relative.case,
-        relative,
-        days=cfg.family_access_days,
-        profile=cfg.password_hash_profile,
-    )
+    try:
+        issued = family_access.issue(
+            session,
+            acting(),
+            relative.case,
+            relative,
+            days=cfg.family_access_days,
+            profile=cfg.password_hash_profile,
+            replaces=_replaces(form.replaces.data),
+        )
+    except family_access.CodeChanged:
+        # Sent again (a refresh of the notice, Back) or overtaken by another officer: the code
+        # printed last keeps working.
+        return render_template("families/status_changed.html", relative_id=relative.id), 409
     page_language = _page_language()
     language = family_access.language_of(relative.preferred_language) or page_language
     # The staff's own lines (not printed) stay in the page's language.

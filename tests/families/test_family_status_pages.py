@@ -29,10 +29,18 @@ def issue_page(client, relative_id: str):
     return client.get(f"/relatives/{relative_id}/family-access")
 
 
+REPLACES_RE = re.compile(r'<input id="replaces" name="replaces" type="hidden" value="([^"]*)"')
+
+
+def form_data(client, relative_id: str, **data) -> dict[str, str]:
+    """What the confirmation form sends: its CSRF token, the code it replaces, and `data`."""
+    page = issue_page(client, relative_id).text
+    return {"csrf_token": csrf_from(page), "replaces": REPLACES_RE.search(page).group(1), **data}
+
+
 def confirm(client, relative_id: str, **data):
-    token = csrf_from(issue_page(client, relative_id).text)
     return client.post(
-        f"/relatives/{relative_id}/family-access", data={"csrf_token": token, **data}
+        f"/relatives/{relative_id}/family-access", data=form_data(client, relative_id, **data)
     )
 
 
@@ -111,6 +119,65 @@ def test_a_second_notice_replaces_the_first(
     assert new != old
     assert look_up(client, *old).status_code == 401
     assert look_up(client, *new).status_code == 200
+
+
+def test_sending_the_same_confirmation_again_issues_nothing(
+    signed_in_liaison, client, make_case, liaison, add_relative, database
+):
+    """A refresh of (or Back to) the printed notice re-sends the confirmation: it is refused
+    (409, a page in the officer's language with a link back to the relative), and the code just
+    printed keeps working."""
+    reference = make_case(status="active_search")
+    relative = add_relative(liaison, reference, preferred_language="es")
+    path = f"/relatives/{relative['id']}/family-access"
+    data = form_data(client, relative["id"], confirm="y")
+    assert data["replaces"] == "none"
+    first = client.post(path, data=data)
+    assert first.status_code == 200
+    printed = CODE_RE.search(first.text).group(1), SECRET_RE.search(first.text).group(1)
+    with database.session() as s:
+        (row,) = s.scalars(select(FamilyAccess)).all()
+        issued_id = row.id
+    again = client.post(path, data=data)
+    assert again.status_code == 409
+    assert "no-store" in again.headers["Cache-Control"]
+    assert not CODE_RE.search(again.text) and not SECRET_RE.search(again.text)
+    assert "No new status code was issued" in again.text
+    assert f'href="/relatives/{relative["id"]}"' in again.text
+    with database.session() as s:
+        assert [r.id for r in s.scalars(select(FamilyAccess)).all()] == [issued_id]
+    assert look_up(client, *printed).status_code == 200
+    # A replacement seen on the confirmation page is refused once another has replaced it.
+    stale = form_data(client, relative["id"], confirm="y")
+    assert stale["replaces"] == str(issued_id)
+    second = client.post(path, data=stale)
+    assert second.status_code == 200
+    assert client.post(path, data=stale).status_code == 409
+    # A form that does not say what it replaces issues nothing either.
+    missing = {k: v for k, v in stale.items() if k != "replaces"}
+    assert client.post(path, data=missing).status_code == 409
+    new = CODE_RE.search(second.text).group(1), SECRET_RE.search(second.text).group(1)
+    assert look_up(client, *new).status_code == 200
+
+
+def test_the_refusal_is_translated(
+    make_user, login, client, make_case, liaison, add_relative, database
+):
+    from casework.auth.models import User
+
+    user = make_user("family_liaison")
+    with database.session() as s:
+        s.get(User, user.id).language = "fr"
+    assert login(user).status_code == 302
+    reference = make_case(status="active_search")
+    relative = add_relative(liaison, reference)
+    data = form_data(client, relative["id"], confirm="y")
+    path = f"/relatives/{relative['id']}/family-access"
+    assert client.post(path, data=data).status_code == 200
+    again = client.post(path, data=data)
+    assert again.status_code == 409
+    assert html_lang(again.text) == ("fr", "ltr")
+    assert "No new status code was issued" not in again.text
 
 
 def test_nothing_is_issued_without_confirmation(
