@@ -25,6 +25,7 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
+from markupsafe import Markup
 from sqlalchemy import select
 from wtforms import BooleanField, HiddenField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired
@@ -222,27 +223,21 @@ def issue_code(relative_id: uuid.UUID) -> Any:
         # Sent again (a refresh of the notice, Back) or overtaken by another officer: the code
         # printed last keeps working.
         return render_template("families/status_changed.html", relative_id=relative.id), 409
-    page_language = _page_language()
-    language = family_access.language_of(relative.preferred_language) or page_language
-    # The staff's own lines (not printed) stay in the page's language.
-    staff = {
-        "title": _("Status code issued"),
-        "note": _(
-            "Print this notice and give it to the relative. The secret is shown only this once: "
-            "if the notice is lost, issue a new code (the old one then stops working)."
-        ),
-        "back": _("Back to the relative"),
-        "language": page_language,
-    }
+    language = family_access.language_of(relative.preferred_language) or _page_language()
+    # Only the printable notice is in the relative's language (its element carries lang and
+    # dir); the page around it, navigation included, stays in the officer's.
     with force_locale(language):
-        return render_template(
-            "families/status_notice.html",
+        notice = render_template(
+            "families/_family_notice.html",
             issued=issued,
             status_url=url_for("family_status.family_status", _external=True),
             stage_titles=list(dict.fromkeys(str(t) for t, _n in family_access.STAGES.values())),
-            case=relative.case,
-            relative_id=relative.id,
             notice_language=language,
             notice_direction=direction(language),
-            staff=staff,
         )
+    return render_template(
+        "families/status_notice.html",
+        notice=Markup(notice),  # noqa: S704 - Jinja rendered it (autoescaped) above
+        case=relative.case,
+        relative_id=relative.id,
+    )

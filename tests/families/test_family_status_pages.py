@@ -77,10 +77,12 @@ def test_the_notice_is_printed_in_the_relatives_language(
     assert "already has a status code" not in first.text
     resp = confirm(client, relative["id"], confirm="y")
     assert resp.status_code == 200
-    assert html_lang(resp.text) == ("fr", "ltr")
+    # Only the notice is in the relative's language; the page stays in the officer's.
+    assert html_lang(resp.text) == ("en", "ltr")
     assert re.search(r'<article class="family-notice" lang="fr" dir="ltr"', resp.text)
-    # The staff's own lines stay in the page's language (English here) and are not printed.
-    assert re.search(r'<div class="no-print" lang="en" dir="ltr">', resp.text)
+    assert "Comment suivre les recherches en ligne" in notice(resp.text)
+    # The staff's own lines are in the page's language (English here) and are not printed.
+    assert re.search(r'<div class="no-print">', resp.text)
     assert "The secret is shown only this once" in resp.text
     code, secret = CODE_RE.search(resp.text).group(1), SECRET_RE.search(resp.text).group(1)
     assert "http://localhost/family-status" in resp.text
@@ -100,9 +102,42 @@ def test_an_arabic_notice_is_right_to_left(
     relative = add_relative(liaison, reference, preferred_language="ar-SY")
     resp = confirm(client, relative["id"], confirm="y")
     assert resp.status_code == 200
-    assert html_lang(resp.text) == ("ar", "rtl")
+    assert html_lang(resp.text) == ("en", "ltr")
+    assert re.search(r'<article class="family-notice" lang="ar" dir="rtl"', resp.text)
     # The code and secret keep their own (left-to-right) direction inside the Arabic text.
     assert '<bdi dir="ltr" id="family-code">' in resp.text
+
+
+def notice(html: str) -> str:
+    return re.search(r'<article class="family-notice".*?</article>', html, re.S).group(0)
+
+
+def test_only_the_notice_is_in_the_relatives_language(
+    make_user, login, client, make_case, liaison, add_relative, database
+):
+    """An officer working in French issues a code to a relative who reads Arabic: the page
+    (its <html lang>, navigation, the officer's lines) stays French, left to right; the
+    printable notice alone is Arabic, right to left."""
+    from casework.auth.models import User
+
+    user = make_user("family_liaison")
+    with database.session() as s:
+        s.get(User, user.id).language = "fr"
+    assert login(user).status_code == 302
+    reference = make_case(status="active_search")
+    relative = add_relative(liaison, reference, preferred_language="ar")
+    resp = confirm(client, relative["id"], confirm="y")
+    assert resp.status_code == 200
+    assert html_lang(resp.text) == ("fr", "ltr")
+    assert re.search(r'<article class="family-notice" lang="ar" dir="rtl"', resp.text)
+    printed = notice(resp.text)
+    outside = resp.text.replace(printed, "")
+    # The navigation and the officer's lines in French, the notice's words only in it.
+    nav = re.search(r"<nav .*?</nav>", outside, re.S).group(0)
+    assert "Liste de travail" in nav
+    assert "<h1>Code de suivi délivré</h1>" in outside
+    assert "رمز المتابعة" in printed and "رمز المتابعة" not in outside
+    assert "Code de suivi" not in printed
 
 
 def test_a_second_notice_replaces_the_first(
