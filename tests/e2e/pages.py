@@ -354,7 +354,7 @@ class RelativePage(Site):
         return self
 
     def consent_rows(self) -> Locator:
-        return self.page.locator("h2#consents + table tbody tr")
+        return self.page.locator("h2#consents + .table-scroll tbody tr")
 
     def plan_notification(
         self, *, kind: str, planned_date: str, channel: str, officer: str, notes: str = ""
@@ -372,7 +372,7 @@ class RelativePage(Site):
         return self
 
     def notification_rows(self) -> Locator:
-        return self.page.locator("h2#notifications + table tbody tr")
+        return self.page.locator("h2#notifications + .table-scroll tbody tr")
 
     def notification_row(self, kind_label: str) -> Locator:
         return self.notification_rows().filter(
