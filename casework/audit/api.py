@@ -17,7 +17,9 @@ blp = api_blueprint("audit_api", __name__, description="The audit trail (auditor
 @blp.arguments(EventQuerySchema, location="query")
 @blp.response(200, EventPageSchema)
 def list_events(args: dict[str, Any]) -> dict[str, Any]:
-    """Audit events of the caller's organisation, newest first (auditor).
+    """Audit events of the caller's organisation, newest first (auditor), and the
+    instance-level events of the public status page that name no case (`family_status.*` of no
+    organisation: look-ups of unknown codes, throttling), which every auditor sees.
 
     Filters: `actor` (user id), `case` (case reference), `action` (exact, or a prefix such as
     `case.*`), `from` and `to` (ISO 8601; a bare date as `to` covers that whole day). The read

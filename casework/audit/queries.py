@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from casework.access import Access
@@ -38,9 +38,27 @@ class EventFilters:
         return [name for name, value in names.items() if value is not None]
 
 
+#: Instance-level events every auditor reads: those of no organisation under these prefixes. A
+#: look-up of an unknown code on the public /family-status page (and its throttling) names no
+#: case, so it belongs to no organisation; it names nothing either (no code, secret, address or
+#: case), so every auditor on the instance may see it, and someone is responsible for it.
+INSTANCE_ACTIONS = ("family_status.",)
+
+
+def _instance_events() -> Any:
+    return and_(
+        AuditEvent.organisation_id.is_(None),
+        or_(*(AuditEvent.action.startswith(p, autoescape=True) for p in INSTANCE_ACTIONS)),
+    )
+
+
 def _filtered(session: Session, actor: Actor, filters: EventFilters) -> Select[Any]:
-    # Auditors read their own organisation's events only: scoped by the access gateway.
+    # Auditors read their own organisation's events (scoped by the access gateway), and the
+    # instance-level events of `INSTANCE_ACTIONS`.
     stmt = Access(session, actor).owned_select(AUDIT_EVENT)
+    own = stmt.whereclause
+    if own is not None:
+        stmt = select(AuditEvent).where(or_(own, _instance_events()))
     if filters.actor_id is not None:
         stmt = stmt.where(AuditEvent.actor_id == filters.actor_id)
     if filters.case_reference is not None:

@@ -26,7 +26,9 @@ as a real one: the "try again later" answer says nothing about existence either.
 Audit. Every look-up appends one `family_status.lookup` event: `allow` naming the case (in its
 organisation, so its auditor sees it) or `deny` with the outcome (`unknown_code`,
 `wrong_secret`, `expired`, `withdrawn`, `throttled`; a code that exists names its case, so an
-auditor sees someone trying a family's code). A key that starts waiting adds
+auditor sees someone trying a family's code; one that names no case belongs to no
+organisation, and every auditor on the instance lists it: `audit.queries.INSTANCE_ACTIONS`).
+A key that starts waiting adds
 `family_status.lockout` with its scope. No code, secret or address is ever in an event. The
 stage shown is the case's status, a clear (non-personal) column: no personal field is read, so
 the look-up does not go through the access gateway; its event plays the part of the read.

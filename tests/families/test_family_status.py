@@ -407,3 +407,44 @@ def test_throttled_look_ups_and_lockouts_are_audited(family_case, liaison, clien
     assert lockout.details["scope"] == "code" and lockout.case_reference == reference
     last = audit_events("family_status.lookup")[-1]
     assert last.decision == "deny" and last.details == {"outcome": "throttled"}
+
+
+def test_look_ups_of_unknown_codes_reach_the_auditors(
+    family_case, liaison, api, make_org, client, audit_events, database, login
+):
+    """An unknown code names no case, so its look-up belongs to no organisation: it is an
+    instance-level event, and every auditor on the instance sees it (with its lockout) in the
+    audit list (page and API), as they see their own organisation's look-ups; other events of no
+    organisation (the command line's) stay out of their list."""
+    reference, _relative = family_case()
+    issued = issue(liaison, reference)
+    unknown = another_code(issued["code"])
+    for i in range(5):
+        look_up(client, unknown, issued["secret"], address=f"10.0.2.{i}")
+    events = audit_events("family_status.lookup")
+    assert [e.details["outcome"] for e in events] == ["unknown_code"] * 5
+    assert all(e.organisation_id is None for e in events)
+    (lockout,) = audit_events("family_status.lockout")
+    assert lockout.organisation_id is None and lockout.details["scope"] == "code"
+    from casework import audit
+
+    with database.session() as s:  # another event of no organisation (the command line's)
+        audit.append(s, audit.PlainActor(role="system"), "keys.rotate", object_type="keyring")
+
+    own, other = api("auditor"), api("auditor", make_org("MX"))
+    for auditor in (own, other):
+        listed = auditor.get("/audit/events?action=family_status.*&per_page=100")
+        assert listed.status_code == 200, listed.json
+        seen = [(e["action"], e["details"].get("outcome")) for e in listed.json["items"]]
+        assert seen.count(("family_status.lookup", "unknown_code")) == 5
+        assert ("family_status.lockout", None) in seen
+        everything = auditor.get("/audit/events?per_page=100").json["items"]
+        assert not any(
+            e["organisation_id"] is None and not e["action"].startswith("family_status.")
+            for e in everything
+        )
+    # The page lists them too.
+    login(other.user)
+    page = client.get("/audit?action=family_status.lookup")
+    assert page.status_code == 200
+    assert page.text.count('<code dir="ltr">family_status.lookup</code>') == 5
