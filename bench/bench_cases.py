@@ -260,18 +260,10 @@ def bench_read(db: Database, actor: Actor, rounds: int) -> dict:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", help="database URL (default: a temporary SQLite file)")
-    parser.add_argument("--cases", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=300)
-    parser.add_argument(
-        "--workdir", help="key file directory of an earlier run, to measure its data again"
-    )
-    args = parser.parse_args()
-    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="casework-bench-"))
-    print(f"work directory (key file): {workdir}", file=sys.stderr)
-    url = args.url or f"sqlite:///{workdir / 'bench.db'}"
+def open_instance(url: str | None, workdir: Path) -> tuple[Database, Organisation, Actor]:
+    """The bench instance: migrated database (a SQLite file in `workdir` by default), the app
+    with its key file in `workdir`, and the bench organisation's focal point (made once)."""
+    url = url or f"sqlite:///{workdir / 'bench.db'}"
     migrate.upgrade(url)
     settings = Settings(
         env="testing",
@@ -292,6 +284,21 @@ def main() -> None:
             )
         user = s.scalar(select(User).where(User.email == "bench@example.org"))
         actor = Actor.for_user(user)
+    return db, org, actor
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", help="database URL (default: a temporary SQLite file)")
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=300)
+    parser.add_argument(
+        "--workdir", help="key file directory of an earlier run, to measure its data again"
+    )
+    args = parser.parse_args()
+    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="casework-bench-"))
+    print(f"work directory (key file): {workdir}", file=sys.stderr)
+    db, org, actor = open_instance(args.url, workdir)
     seed(db, org, args.cases)
     result = {
         "database": db.engine.dialect.name,

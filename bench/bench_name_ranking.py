@@ -22,25 +22,21 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_cases import _percentile, seed  # noqa: E402
+from bench_cases import _percentile, open_instance, seed  # noqa: E402
 
-from casework import create_app, migrate  # noqa: E402
 from casework.access import Access  # noqa: E402
-from casework.auth import operations as auth_ops  # noqa: E402
-from casework.auth.models import Organisation, User  # noqa: E402
-from casework.auth.policy import Actor  # noqa: E402
+from casework.auth.models import Organisation  # noqa: E402
 from casework.cases import queries  # noqa: E402
 from casework.cases.models import Case, CaseStatus  # noqa: E402
 from casework.db import Database, new_time_uuid, utcnow  # noqa: E402
 from casework.keys import create_data_key, indexer  # noqa: E402
 from casework.keys.models import BlindIndexEntry  # noqa: E402
-from casework.settings import Settings  # noqa: E402
 
 DATA = ROOT / "tests" / "names" / "data"
 FIRST_PAGE = 20
@@ -118,26 +114,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=100_000)
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="casework-ranking-"))
-    url = args.url or f"sqlite:///{workdir / 'bench.db'}"
-    migrate.upgrade(url)
-    settings = Settings(
-        env="testing",
-        database_url=url,
-        keyring_file=str(workdir / "keyring.json"),
-        secret_key="bench",
-        instance_path=str(workdir),
-        planned_rows=1_000_000,
-    )
-    db = Database(url)
-    create_app(settings, database=db)
-    with db.session() as s:
-        org = auth_ops.create_organisation(s, "Bench", "SV", "national_authority")
-        auth_ops.create_user(
-            s, "bench@example.org", "correct horse battery staple 1", "focal_point", org.id
-        )
-    with db.session() as s:
-        org = s.scalar(select(Organisation).where(Organisation.name == "Bench"))
-        actor = Actor.for_user(s.scalar(select(User).where(User.email == "bench@example.org")))
+    db, org, actor = open_instance(args.url, workdir)
     seed(db, org, args.cases)
     result: dict[str, object] = {"database": db.engine.dialect.name, "cases": args.cases}
     registered_so_far = 0
