@@ -283,10 +283,12 @@ def consent_payload(form: ConsentForm, rel: Relative) -> dict[str, Any]:
 
 
 def delivery_form_data(n: Notification, default_officer: Any, today: Any) -> dict[str, Any]:
-    """What the delivery form shows of a notification (its notes included)."""
+    """What the delivery form shows of a notification (its notes included). An outcome and a
+    delivery date are shown only once recorded: the officer chooses them, so that saving the
+    form as offered never records a delivery that did not happen."""
     return {
-        "delivered_date": (n.delivered_date or today).isoformat(),
-        "outcome": n.outcome.value if n.outcome else "delivered",
+        "delivered_date": n.delivered_date.isoformat() if n.delivered_date else "",
+        "outcome": n.outcome.value if n.outcome else "",
         "planned_date": n.planned_date.isoformat(),
         "channel": n.channel.value if n.channel else "",
         "officer_id": str(n.officer_id) if n.officer_id else str(default_officer),
@@ -302,7 +304,7 @@ def delivery_form_data(n: Notification, default_officer: Any, today: Any) -> dic
 def delivery_payload(form: DeliveryForm, n: Notification) -> dict[str, Any]:
     data = payload(form, DELIVERY_INPUT, keep_empty=True)
     if data.get("outcome") in ("not_reached", "rescheduled"):
-        data["delivered_date"] = None  # the form pre-fills today's date
+        data["delivered_date"] = None  # a date typed before choosing this outcome
     if not n.relative.is_erased:
         data["notes"] = (form.notes.data or "").strip() or None
     return data

@@ -101,9 +101,13 @@ def test_liaison_journey_through_the_pages(client, login, make_user, make_case):
     assert ref in worklist and 'class="overdue"' in worklist and "overdue" in worklist
     assert notification_url in worklist
 
-    # Record the delivery with a follow-up in a week.
+    # Record the delivery with a follow-up in a week. The form proposes no outcome and no
+    # date: saving it as offered must not record a delivery that never happened.
     form = _page(client, notification_url)
     assert 'id="submit-delivery"' in form
+    outcome = re.search(r'<select[^>]*name="outcome".*?</select>', form, re.S).group(0)
+    assert re.search(r'<option selected value="[^"]+"', outcome) is None  # only the blank
+    assert re.search(r'name="delivered_date"[^>]*value="[^"]+"', form) is None
     version = re.search(r'name="version"[^>]*value="(\d+)"', form).group(1)
     _post(
         client,
