@@ -270,7 +270,8 @@ def part_similarity(a: PartForms, b: PartForms) -> float:
 
     Equal spellings or transliterations: 1.0. Otherwise the best of Jaro-Winkler over the
     transliterations and of a skeleton score: SAME_SKELETON (0.95) for equal skeletons of two
-    letters or more, ONE_EDIT for skeletons one edit apart, else 0.9 x normalised Levenshtein.
+    letters or more, ONE_EDIT for skeletons of three or more one edit apart, else 0.9 x
+    normalised Levenshtein.
     Two rules keep different names apart: names that do not start alike (no pair of skeletons
     with the same first symbol: Ahmed/AHMT and Mohammed/MHMT) have every score but an equal
     spelling scaled by START_PENALTY; and a part of one letter (an initial) matches only an
@@ -291,7 +292,7 @@ def part_similarity(a: PartForms, b: PartForms) -> float:
                     best = max(best, SAME_SKELETON)
             elif shortest < 3:
                 continue
-            elif min(len(x), len(y)) >= 2 and x[0] == y[0] and Levenshtein.distance(x, y) <= 1:
+            elif min(len(x), len(y)) >= 3 and x[0] == y[0] and Levenshtein.distance(x, y) <= 1:
                 best = max(best, ONE_EDIT)
             else:
                 best = max(best, 0.9 * Levenshtein.normalized_similarity(x, y))
